@@ -1,0 +1,3 @@
+from hmsdesk_graph.cli import main
+
+main()

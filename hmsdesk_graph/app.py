@@ -1,0 +1,66 @@
+"""create_app(): the Starlette application, its routes and its lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hmsdesk_graph.api import build_schema
+from hmsdesk_graph.config import Settings, load_settings
+from hmsdesk_graph.context import Context
+from hmsdesk_graph.db.connection import close_database, open_database, read_connection
+from hmsdesk_graph.graphql_http import GraphQLEndpoint, json_response
+
+logger = logging.getLogger("hmsdesk_graph.app")
+
+
+def make_context(request: Request, settings: Settings) -> Context:
+    """A fresh Context (and fresh loaders) for one request."""
+    return Context(settings=settings, request=request)
+
+
+async def healthz(_request: Request) -> Response:
+    """The process is up."""
+    return json_response({"status": "ok"})
+
+
+async def readyz(_request: Request) -> Response:
+    """The database answers."""
+    try:
+        await read_connection().execute_query("SELECT 1")
+    except Exception:
+        logger.warning("readiness check failed", exc_info=True)
+        return json_response({"status": "unavailable", "database": "unreachable"}, status=503)
+    return json_response({"status": "ok", "database": "ok"})
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """The ASGI application; the database opens in the lifespan, never at import."""
+    settings = settings or load_settings()
+    schema = build_schema(settings)
+    endpoint = GraphQLEndpoint(schema, settings, make_context)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await open_database(settings)
+        logger.info("database open (%s)", "sqlite" if settings.is_sqlite else "postgres")
+        try:
+            yield
+        finally:
+            await close_database()
+
+    routes = [
+        Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.schema = schema
+    return app

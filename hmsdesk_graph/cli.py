@@ -1,0 +1,273 @@
+"""The `hmsdesk-graph` command line: wiring only, no business logic."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from hmsdesk_graph.config import ConfigError, Settings, load_settings
+
+logger = logging.getLogger("hmsdesk_graph.cli")
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+# --- migrate / seed / demo -------------------------------------------------------------------
+
+
+async def _migrate(settings: Settings) -> None:
+    from hmsdesk_graph.db.migrate import migrate_database
+
+    _say(f"migrating {_describe_db(settings)} …")
+    await migrate_database(settings, progress=lambda line: _say("  " + line))
+    _say("database is up to date")
+
+
+async def _seed(settings: Settings, scale: str, seed: int, reset: bool, only_if_empty: bool) -> int:
+    from hmsdesk_graph.db.connection import close_database, open_database
+    from hmsdesk_graph.db.crypto import FieldCipher
+    from hmsdesk_graph.seed import database_is_empty, reset_database, seed_database
+
+    await open_database(settings)
+    try:
+        if not await database_is_empty():
+            if only_if_empty:
+                _say("database already has data: not seeding")
+                return 0
+            if not reset:
+                _say(
+                    "refusing to seed: the database is not empty (use --reset to replace its data)"
+                )
+                return 1
+            _say("deleting existing data (--reset) …")
+            await reset_database()
+        report = await seed_database(
+            scale, seed, FieldCipher(settings.field_encryption_key), progress=True
+        )
+        _say(report.format())
+        return 0
+    finally:
+        await close_database()
+
+
+def _describe_db(settings: Settings) -> str:
+    if settings.is_sqlite:
+        return settings.database_url
+    # Never print a password.
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(settings.database_url)
+    return f"postgres://{parts.hostname}:{parts.port or 5432}{parts.path}"
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
+    import uvicorn
+
+    if workers > 1 and settings.is_sqlite:
+        _say(
+            "refusing --workers > 1 on SQLite: it has a single writer; "
+            "use PostgreSQL (HMSDESK_DATABASE_URL) to run several workers"
+        )
+        return 2
+    _say(f"serving http://{host}:{port}/graphql on {_describe_db(settings)}")
+    if workers > 1:
+        uvicorn.run(
+            "hmsdesk_graph.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.log_level.lower(),
+        )
+    else:
+        from hmsdesk_graph.app import create_app
+
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_level=settings.log_level.lower()
+        )
+    return 0
+
+
+# --- query / export-schema --------------------------------------------------------------------
+
+
+def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _flatten(f"{prefix}.{key}" if prefix else key, item, out)
+    elif isinstance(value, list):
+        out[prefix] = "; ".join(str(v) for v in value)
+    else:
+        out[prefix] = value
+
+
+def _rows_for_csv(data: dict[str, Any]) -> list[dict[str, Any]]:
+    if len(data) != 1:
+        raise ValueError("csv output needs exactly one top-level field")
+    (value,) = data.values()
+    if isinstance(value, dict) and isinstance(value.get("edges"), list):
+        value = [edge.get("node", edge) for edge in value["edges"]]
+    if not isinstance(value, list):
+        raise ValueError("csv output needs the top-level field to be a list or a connection")
+    rows = []
+    for item in value:
+        flat: dict[str, Any] = {}
+        _flatten("", item, flat)
+        rows.append(flat)
+    return rows
+
+
+async def _query(
+    settings: Settings, document: str, variables: dict[str, Any] | None, fmt: str
+) -> int:
+    from hmsdesk_graph.api import build_schema
+    from hmsdesk_graph.context import Context
+    from hmsdesk_graph.db.connection import close_database, open_database
+    from hmsdesk_graph.error_format import format_error
+
+    schema = build_schema(settings)
+    await open_database(settings)
+    try:
+        result = await schema.execute(
+            document, variable_values=variables, context_value=Context(settings=settings)
+        )
+    finally:
+        await close_database()
+    errors = [format_error(e) for e in result.errors or []]
+    if fmt == "csv" and result.data is not None and not errors:
+        try:
+            rows = _rows_for_csv(result.data)
+        except ValueError as exc:
+            _say(f"error: {exc}")
+            return 2
+        columns: list[str] = []
+        for row in rows:
+            columns.extend(k for k in row if k not in columns)
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+        sys.stdout.write(buffer.getvalue())
+        return 0
+    body: dict[str, Any] = {"data": result.data}
+    if errors:
+        body["errors"] = errors
+    sys.stdout.write(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode() + "\n")
+    return 1 if errors else 0
+
+
+def export_schema_sdl() -> str:
+    """The SDL of the schema, as committed in schema/schema.graphql."""
+    from hmsdesk_graph.api import build_schema
+
+    return build_schema().as_str() + "\n"
+
+
+# --- argument parsing ---------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hmsdesk-graph", description="HMSDESK Graph: the GraphQL API of HMSDESK."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the API with uvicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+
+    demo = sub.add_parser("demo", help="migrate, seed small demo data when empty, and serve")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+
+    sub.add_parser("migrate", help="create or upgrade the database in place (never drops data)")
+
+    seed = sub.add_parser("seed", help="fill the database with deterministic demo data")
+    seed.add_argument("--scale", choices=["small", "medium"], default="small")
+    seed.add_argument("--seed", type=int, default=42)
+    seed.add_argument("--reset", action="store_true", help="delete existing data first")
+
+    query = sub.add_parser("query", help="run one GraphQL operation in-process")
+    query.add_argument("file", nargs="?", help="a .graphql file (or - for standard input)")
+    query.add_argument("-e", "--execute", help="the operation text")
+    query.add_argument("--variables", help="variables as a JSON object")
+    query.add_argument("--format", choices=["json", "csv"], default="json")
+
+    sub.add_parser("export-schema", help="print the schema SDL")
+    return parser
+
+
+def _read_document(args: argparse.Namespace) -> str:
+    if args.execute:
+        return str(args.execute)
+    if not args.file:
+        raise ValueError("give a FILE or -e 'query { … }'")
+    if args.file == "-":
+        return sys.stdin.read()
+    path = Path(args.file)
+    if not path.is_file():
+        raise ValueError(f"no such file: {path}")
+    return path.read_text(encoding="utf-8")
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit status."""
+    args = _parser().parse_args(argv)
+    if args.command == "export-schema":
+        sys.stdout.write(export_schema_sdl())
+        return 0
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        _say(f"configuration error: {exc}")
+        return 2
+    _configure_logging(settings)
+    if args.command == "migrate":
+        asyncio.run(_migrate(settings))
+        return 0
+    if args.command == "seed":
+        asyncio.run(_migrate(settings))
+        return asyncio.run(_seed(settings, args.scale, args.seed, args.reset, only_if_empty=False))
+    if args.command == "demo":
+        asyncio.run(_migrate(settings))
+        status = asyncio.run(_seed(settings, "small", 42, reset=False, only_if_empty=True))
+        return status or _serve(settings, args.host, args.port, 1)
+    if args.command == "serve":
+        return _serve(settings, args.host, args.port, args.workers)
+    if args.command == "query":
+        try:
+            document = _read_document(args)
+            variables = orjson.loads(args.variables) if args.variables else None
+        except (ValueError, orjson.JSONDecodeError) as exc:
+            _say(f"error: {exc}")
+            return 2
+        if variables is not None and not isinstance(variables, dict):
+            _say("error: --variables must be a JSON object")
+            return 2
+        return asyncio.run(_query(settings, document, variables, args.format))
+    raise AssertionError(args.command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(run())

@@ -1,0 +1,29 @@
+"""The per-request Context handed to every resolver, and the `Info` alias resolvers use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+
+from hmsdesk_graph.config import Settings
+from hmsdesk_graph.db.statements import StatementCounter
+from hmsdesk_graph.loaders import Loaders
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+
+@dataclass
+class Context:
+    """What one request knows: settings, its own loaders, and its statement counter."""
+
+    settings: Settings
+    request: Request | None = None
+    loaders: Loaders = field(default_factory=Loaders)
+    statements: StatementCounter | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+Info = strawberry.Info[Context, None]

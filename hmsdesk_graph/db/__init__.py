@@ -1,0 +1,1 @@
+"""Database: tortoise models, connection setup, migrations and SQL helpers."""

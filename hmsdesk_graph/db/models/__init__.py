@@ -1,0 +1,66 @@
+"""Tortoise models of the ``hmsdesk`` app (DESIGN §3)."""
+
+from hmsdesk_graph.db.models.care import Appointment, Patient, Review, SlotBooking
+from hmsdesk_graph.db.models.catalog import LabTest, Specialty
+from hmsdesk_graph.db.models.feeds import Feed, FeedRun
+from hmsdesk_graph.db.models.geo import City, Locality
+from hmsdesk_graph.db.models.prices import PackageLabTest, PricePackage
+from hmsdesk_graph.db.models.providers import (
+    DiagnosticCenter,
+    Hospital,
+    HospitalSpecialty,
+    Practitioner,
+    PractitionerRole,
+    PractitionerSpecialty,
+)
+from hmsdesk_graph.db.models.reach import Campaign, DailyStat, ListingEvent, Partner
+
+__models__ = [
+    City,
+    Locality,
+    Specialty,
+    LabTest,
+    Partner,
+    Practitioner,
+    PractitionerSpecialty,
+    Hospital,
+    HospitalSpecialty,
+    PractitionerRole,
+    DiagnosticCenter,
+    Feed,
+    FeedRun,
+    PricePackage,
+    PackageLabTest,
+    Patient,
+    Appointment,
+    SlotBooking,
+    Review,
+    Campaign,
+    ListingEvent,
+    DailyStat,
+]
+
+__all__ = [
+    "Appointment",
+    "Campaign",
+    "City",
+    "DailyStat",
+    "DiagnosticCenter",
+    "Feed",
+    "FeedRun",
+    "Hospital",
+    "HospitalSpecialty",
+    "LabTest",
+    "ListingEvent",
+    "Locality",
+    "PackageLabTest",
+    "Partner",
+    "Patient",
+    "Practitioner",
+    "PractitionerRole",
+    "PractitionerSpecialty",
+    "PricePackage",
+    "Review",
+    "SlotBooking",
+    "Specialty",
+]

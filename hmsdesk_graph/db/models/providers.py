@@ -1,0 +1,169 @@
+"""Providers: practitioners, hospitals / clinics, diagnostic centers and practices (roles).
+
+Private contact columns hold ciphertext (see ``db.crypto``) and a keyed hash for lookup; they
+never leave the API as stored.
+"""
+
+from tortoise import fields
+from tortoise.models import Model
+
+from hmsdesk_graph.db.enums import BookingMode, Gender, HospitalKind, PractitionerStatus
+
+
+class Practitioner(Model):
+    id = fields.IntField(primary_key=True)
+    slug = fields.CharField(max_length=128, unique=True)
+    name = fields.CharField(max_length=128)
+    gender = fields.CharEnumField(Gender)
+    city = fields.ForeignKeyField("hmsdesk.City", related_name=False, on_delete=fields.RESTRICT)
+    partner = fields.ForeignKeyField(
+        "hmsdesk.Partner", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    registration_number = fields.CharField(max_length=32)
+    council = fields.CharField(max_length=96)
+    qualifications = fields.JSONField(default=list)  # [{degree, college, year}]
+    practising_since = fields.SmallIntField()
+    languages = fields.JSONField(default=list)
+    conditions = fields.JSONField(default=list)
+    services = fields.JSONField(default=list)
+    about = fields.TextField(default="")
+    verified = fields.BooleanField(default=False)
+    status = fields.CharEnumField(PractitionerStatus, default=PractitionerStatus.ACTIVE)
+    phone_ciphertext = fields.TextField(null=True)
+    phone_hash = fields.CharField(max_length=64, null=True, db_index=True)
+    email_ciphertext = fields.TextField(null=True)
+    email_hash = fields.CharField(max_length=64, null=True, db_index=True)
+    rating_count = fields.IntField(default=0)
+    rating_sum = fields.IntField(default=0)
+    recommend_count = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "practitioner"
+        indexes = (("city_id", "status", "name", "id"), ("name", "id"))
+
+
+class PractitionerSpecialty(Model):
+    id = fields.IntField(primary_key=True)
+    practitioner = fields.ForeignKeyField(
+        "hmsdesk.Practitioner", related_name=False, on_delete=fields.CASCADE
+    )
+    specialty = fields.ForeignKeyField(
+        "hmsdesk.Specialty", related_name=False, on_delete=fields.RESTRICT
+    )
+    is_primary = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "practitioner_specialty"
+        unique_together = (("practitioner", "specialty"),)
+        indexes = (("specialty_id", "practitioner_id"),)
+
+
+class Hospital(Model):
+    id = fields.IntField(primary_key=True)
+    slug = fields.CharField(max_length=128, unique=True)
+    name = fields.CharField(max_length=160)
+    kind = fields.CharEnumField(HospitalKind)
+    city = fields.ForeignKeyField("hmsdesk.City", related_name=False, on_delete=fields.RESTRICT)
+    locality = fields.ForeignKeyField(
+        "hmsdesk.Locality", related_name=False, on_delete=fields.RESTRICT
+    )
+    partner = fields.ForeignKeyField(
+        "hmsdesk.Partner", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    address = fields.TextField()
+    lat = fields.FloatField()
+    lng = fields.FloatField()
+    beds = fields.IntField(default=0)
+    icu_beds = fields.IntField(default=0)
+    established = fields.SmallIntField(null=True)
+    accreditations = fields.JSONField(default=list)  # [{name, validUntil}]
+    amenities = fields.JSONField(default=list)
+    open_24x7 = fields.BooleanField(default=False)
+    emergency = fields.BooleanField(default=False)
+    phone_ciphertext = fields.TextField(null=True)
+    phone_hash = fields.CharField(max_length=64, null=True, db_index=True)
+    rating_count = fields.IntField(default=0)
+    rating_sum = fields.IntField(default=0)
+    recommend_count = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "hospital"
+        indexes = (("city_id", "name", "id"), ("locality_id",))
+
+
+class HospitalSpecialty(Model):
+    id = fields.IntField(primary_key=True)
+    hospital = fields.ForeignKeyField(
+        "hmsdesk.Hospital", related_name=False, on_delete=fields.CASCADE
+    )
+    specialty = fields.ForeignKeyField(
+        "hmsdesk.Specialty", related_name=False, on_delete=fields.RESTRICT
+    )
+
+    class Meta:
+        table = "hospital_specialty"
+        unique_together = (("hospital", "specialty"),)
+        indexes = (("specialty_id", "hospital_id"),)
+
+
+class PractitionerRole(Model):
+    """A practitioner at a hospital or clinic: the bookable unit."""
+
+    id = fields.IntField(primary_key=True)
+    practitioner = fields.ForeignKeyField(
+        "hmsdesk.Practitioner", related_name=False, on_delete=fields.CASCADE
+    )
+    hospital = fields.ForeignKeyField(
+        "hmsdesk.Hospital", related_name=False, on_delete=fields.CASCADE
+    )
+    consultation_fee_paise = fields.BigIntField()
+    video_fee_paise = fields.BigIntField(null=True)
+    follow_up_free_days = fields.SmallIntField(default=0)
+    weekly_hours = fields.JSONField(default=dict)  # {"MON": [["09:00", "13:00"]], ...}
+    slot_minutes = fields.SmallIntField(default=15)
+    slot_capacity = fields.SmallIntField(default=1)
+    booking_mode = fields.CharEnumField(BookingMode, default=BookingMode.REQUEST)
+    instant_eligible = fields.BooleanField(default=False)
+    phone_ciphertext = fields.TextField(null=True)
+    phone_hash = fields.CharField(max_length=64, null=True, db_index=True)
+
+    class Meta:
+        table = "practitioner_role"
+        unique_together = (("practitioner", "hospital"),)
+        indexes = (("hospital_id", "practitioner_id"),)
+
+
+class DiagnosticCenter(Model):
+    id = fields.IntField(primary_key=True)
+    slug = fields.CharField(max_length=128, unique=True)
+    name = fields.CharField(max_length=160)
+    city = fields.ForeignKeyField("hmsdesk.City", related_name=False, on_delete=fields.RESTRICT)
+    locality = fields.ForeignKeyField(
+        "hmsdesk.Locality", related_name=False, on_delete=fields.RESTRICT
+    )
+    partner = fields.ForeignKeyField(
+        "hmsdesk.Partner", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    address = fields.TextField()
+    lat = fields.FloatField()
+    lng = fields.FloatField()
+    accreditations = fields.JSONField(default=list)
+    home_collection = fields.BooleanField(default=False)
+    home_collection_fee_paise = fields.BigIntField(null=True)
+    report_turnaround_hours = fields.SmallIntField(default=24)
+    open_24x7 = fields.BooleanField(default=False)
+    phone_ciphertext = fields.TextField(null=True)
+    phone_hash = fields.CharField(max_length=64, null=True, db_index=True)
+    rating_count = fields.IntField(default=0)
+    rating_sum = fields.IntField(default=0)
+    recommend_count = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "diagnostic_center"
+        indexes = (("city_id", "name", "id"), ("locality_id",))

@@ -1,0 +1,1 @@
+"""Root-field and mutation functions, one module per domain."""

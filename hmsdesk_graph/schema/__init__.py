@@ -1,0 +1,1 @@
+"""Strawberry types only: nested fields are one-line loader calls."""

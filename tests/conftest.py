@@ -1,0 +1,180 @@
+"""Shared fixtures: a real, migrated database per test on SQLite or PostgreSQL.
+
+``HMSDESK_TEST_DATABASE_URL`` names a PostgreSQL server (any database on it); when set, every
+test runs on PostgreSQL in a database of its own, cloned from a migrated template. Otherwise
+tests run on a SQLite file in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from hmsdesk_graph.config import Settings, load_settings
+from hmsdesk_graph.db.migrate import migrate_database
+
+PG_SERVER_URL = os.environ.get("HMSDESK_TEST_DATABASE_URL", "")
+BACKEND = "postgres" if PG_SERVER_URL else "sqlite"
+
+
+def _pg_url(database: str) -> str:
+    parts = urlsplit(PG_SERVER_URL)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, "", ""))
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    parts = urlsplit(PG_SERVER_URL)
+    conn = await asyncpg.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password or None,
+        database="postgres",
+    )
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def base_settings(**overrides: object) -> Settings:
+    """Test settings: isolated from the developer's environment except the test server."""
+    values: dict[str, object] = {"env": "test", "count_statements": True}
+    values.update(overrides)
+    return load_settings({}, **values)
+
+
+class DatabaseFactory:
+    """Makes fresh migrated databases by cloning one migrated template."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.run_id = uuid.uuid4().hex[:8]
+        self.template: str | None = None
+        self.created: list[str] = []
+
+    def _template(self) -> str:
+        if self.template is None:
+            if BACKEND == "postgres":
+                name = f"hmsdesk_t_{self.run_id}_tmpl"
+                asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+                self.created.append(name)
+                url = _pg_url(name)
+            else:
+                url = f"sqlite://{self.workdir / 'template.sqlite3'}"
+            asyncio.run(migrate_database(base_settings(), url))
+            self.template = url
+        return self.template
+
+    def new(self, label: str = "db") -> str:
+        """A fresh migrated database URL."""
+        template = self._template()
+        suffix = uuid.uuid4().hex[:8]
+        if BACKEND == "postgres":
+            name = f"hmsdesk_t_{self.run_id}_{suffix}"
+            tmpl_name = urlsplit(template).path.lstrip("/")
+            asyncio.run(_pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{tmpl_name}"'))
+            self.created.append(name)
+            return _pg_url(name)
+        path = self.workdir / f"{label}-{suffix}.sqlite3"
+        shutil.copyfile(urlsplit(template).path, path)
+        return f"sqlite://{path}"
+
+    def empty(self) -> str:
+        """A fresh database with no tables at all (for migration tests)."""
+        suffix = uuid.uuid4().hex[:8]
+        if BACKEND == "postgres":
+            name = f"hmsdesk_t_{self.run_id}_{suffix}"
+            asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+            self.created.append(name)
+            return _pg_url(name)
+        return f"sqlite://{self.workdir / f'empty-{suffix}.sqlite3'}"
+
+    def drop_all(self) -> None:
+        for name in reversed(self.created):
+            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(tmp_path_factory.mktemp("databases"))
+    try:
+        yield factory
+    finally:
+        factory.drop_all()
+
+
+@pytest.fixture
+def database_url(database_factory: DatabaseFactory) -> str:
+    """A fresh, migrated, empty database for this test."""
+    return database_factory.new()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return base_settings(database_url=database_url)
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[Settings]:
+    """Tortoise opened on this test's database."""
+    from hmsdesk_graph.db.connection import close_database, open_database
+
+    await open_database(settings)
+    try:
+        yield settings
+    finally:
+        await close_database()
+
+
+class GraphQLClient:
+    """Posts GraphQL operations to the app through its real HTTP endpoint (in-process)."""
+
+    def __init__(self, http: Any) -> None:
+        self.http = http
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None, **kw: Any) -> Any:
+        payload: dict[str, Any] = {"query": query}
+        if variables is not None:
+            payload["variables"] = variables
+        return await self.http.post("/graphql", json=payload, **kw)
+
+    async def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Run an operation and return the decoded body (whatever the status)."""
+        response = await self.post(query, variables)
+        body: dict[str, Any] = response.json()
+        return body
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[Any]:
+    """The real application with its lifespan running on this test's database."""
+    from hmsdesk_graph.app import create_app
+
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def http(app: Any) -> AsyncIterator[Any]:
+    import httpx
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture
+def gql(http: Any) -> GraphQLClient:
+    return GraphQLClient(http)

@@ -20,21 +20,65 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from hmsdesk_graph.config import Settings
+from hmsdesk_graph.context import Info
 from hmsdesk_graph.error_format import log_unexpected
 from hmsdesk_graph.limits import max_directives_rule
-from hmsdesk_graph.resolvers.catalog import resolve_cities, resolve_specialties
-from hmsdesk_graph.schema.catalog import City, Specialty
+from hmsdesk_graph.resolvers.catalog import resolve_cities, resolve_lab_tests, resolve_specialties
+from hmsdesk_graph.resolvers.nodes import resolve_node, resolve_nodes
+from hmsdesk_graph.resolvers.providers import (
+    resolve_diagnostic_center,
+    resolve_diagnostic_centers,
+    resolve_hospital,
+    resolve_hospitals,
+    resolve_practitioner,
+    resolve_practitioners,
+)
+from hmsdesk_graph.schema.catalog import City, LabTest, Specialty
+from hmsdesk_graph.schema.connection import Connection
+from hmsdesk_graph.schema.node import Node
+from hmsdesk_graph.schema.providers import DiagnosticCenter, Hospital, Practitioner
 
 logger = logging.getLogger("hmsdesk_graph.api")
 
 
 @strawberry.type
 class Query:
+    node: Node | None = strawberry.field(
+        resolver=resolve_node, description="Any object by its global ID."
+    )
+
+    @strawberry.field(description="Objects by global ID, in order (at most 100).")
+    def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        # Each entry is awaited (and fails) on its own: a missing ID nulls only its entry.
+        return resolve_nodes(info, ids)  # type: ignore[return-value]
+
+    practitioner: Practitioner | None = strawberry.field(
+        resolver=resolve_practitioner, description="A practitioner's profile by slug."
+    )
+    hospital: Hospital | None = strawberry.field(
+        resolver=resolve_hospital, description="A hospital's profile by slug."
+    )
+    diagnostic_center: DiagnosticCenter | None = strawberry.field(
+        resolver=resolve_diagnostic_center, description="A diagnostic center's profile by slug."
+    )
     cities: list[City] = strawberry.field(
         resolver=resolve_cities, description="Every city HMSDESK lists, by name."
     )
     specialties: list[Specialty] = strawberry.field(
         resolver=resolve_specialties, description="Every specialty, by name."
+    )
+    lab_tests: Connection[LabTest] = strawberry.field(
+        resolver=resolve_lab_tests, description="Lab tests whose name contains `query`, by name."
+    )
+    practitioners: Connection[Practitioner] = strawberry.field(
+        resolver=resolve_practitioners,
+        description="Active practitioners of a city (and specialty), by name.",
+    )
+    hospitals: Connection[Hospital] = strawberry.field(
+        resolver=resolve_hospitals, description="Hospitals and clinics of a city, by name."
+    )
+    diagnostic_centers: Connection[DiagnosticCenter] = strawberry.field(
+        resolver=resolve_diagnostic_centers, description="Diagnostic centers of a city, by name."
     )
 
 
@@ -68,6 +112,7 @@ def build_schema(settings: Settings | None = None) -> HmsdeskSchema:
     """The schema with the limits of `settings` (no settings: the bare schema for SDL export)."""
     return HmsdeskSchema(
         query=Query,
+        types=[Practitioner, Hospital, DiagnosticCenter],
         extensions=_extensions(settings) if settings else [],
         config=StrawberryConfig(
             disable_field_suggestions=not (settings is None or settings.is_development)

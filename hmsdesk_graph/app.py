@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -16,13 +16,19 @@ from hmsdesk_graph.config import Settings, load_settings
 from hmsdesk_graph.context import Context
 from hmsdesk_graph.db.connection import close_database, open_database, read_connection
 from hmsdesk_graph.graphql_http import GraphQLEndpoint, json_response
+from hmsdesk_graph.pagination import CursorCodec
 
 logger = logging.getLogger("hmsdesk_graph.app")
 
 
-def make_context(request: Request, settings: Settings) -> Context:
-    """A fresh Context (and fresh loaders) for one request."""
-    return Context(settings=settings, request=request)
+def context_factory(settings: Settings) -> Callable[[Request, Settings], Context]:
+    """Makes a fresh Context (and fresh loaders) per request; the cursor codec is shared."""
+    cursors = CursorCodec(settings.secret_key)
+
+    def make_context(request: Request, settings: Settings) -> Context:
+        return Context(settings=settings, cursors=cursors, request=request)
+
+    return make_context
 
 
 async def healthz(_request: Request) -> Response:
@@ -44,7 +50,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """The ASGI application; the database opens in the lifespan, never at import."""
     settings = settings or load_settings()
     schema = build_schema(settings)
-    endpoint = GraphQLEndpoint(schema, settings, make_context)
+    endpoint = GraphQLEndpoint(schema, settings, context_factory(settings))
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

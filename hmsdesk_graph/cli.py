@@ -148,7 +148,7 @@ async def _query(
     await open_database(settings)
     try:
         result = await schema.execute(
-            document, variable_values=variables, context_value=Context(settings=settings)
+            document, variable_values=variables, context_value=Context.for_settings(settings)
         )
     finally:
         await close_database()

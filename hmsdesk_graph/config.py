@@ -42,6 +42,20 @@ class Settings:
     sqlite_busy_timeout_ms: int = 5000
     log_level: str = "INFO"
     count_statements: bool = False
+    # Partner services (DESIGN §8); the defaults point at `hmsdesk-graph partner-sandbox`.
+    practice_url: str = "http://127.0.0.1:8100"
+    telephony_url: str = "http://127.0.0.1:8100"
+    messaging_url: str = "http://127.0.0.1:8100"
+    upstream_connect_timeout_s: float = 0.5
+    upstream_read_timeout_s: float = 1.5
+    upstream_total_timeout_s: float = 2.0
+    upstream_max_connections_per_host: int = 32
+    upstream_max_response_bytes: int = 4 * 1024 * 1024
+    upstream_max_attempts: int = 3
+    breaker_failure_threshold: int = 5
+    breaker_reset_s: float = 10.0
+    availability_cache_ttl_s: float = 30.0
+    request_budget_s: float = 2.0
 
     @property
     def is_production(self) -> bool:
@@ -71,6 +85,25 @@ def _parse_int(low: int, high: int) -> Callable[[str, str], int]:
         return value
 
     return parse
+
+
+def _parse_float(low: float, high: float) -> Callable[[str, str], float]:
+    def parse(name: str, raw: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigError(f"{name}={raw!r} is not a number") from None
+        if not low <= value <= high:
+            raise ConfigError(f"{name}={raw!r} must be between {low} and {high}")
+        return value
+
+    return parse
+
+
+def _parse_http_url(name: str, raw: str) -> str:
+    if urlsplit(raw).scheme not in {"http", "https"} or not urlsplit(raw).hostname:
+        raise ConfigError(f"{name}={raw!r} must be an http:// or https:// URL")
+    return raw.rstrip("/")
 
 
 def _parse_bool(name: str, raw: str) -> bool:
@@ -147,6 +180,19 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "sqlite_busy_timeout_ms": _parse_int(0, 600_000),
     "log_level": _parse_choice("DEBUG", "INFO", "WARNING", "ERROR"),
     "count_statements": _parse_bool,
+    "practice_url": _parse_http_url,
+    "telephony_url": _parse_http_url,
+    "messaging_url": _parse_http_url,
+    "upstream_connect_timeout_s": _parse_float(0.01, 60),
+    "upstream_read_timeout_s": _parse_float(0.01, 300),
+    "upstream_total_timeout_s": _parse_float(0.01, 300),
+    "upstream_max_connections_per_host": _parse_int(1, 1000),
+    "upstream_max_response_bytes": _parse_int(1024, 1024**3),
+    "upstream_max_attempts": _parse_int(1, 10),
+    "breaker_failure_threshold": _parse_int(1, 1000),
+    "breaker_reset_s": _parse_float(0.01, 3600),
+    "availability_cache_ttl_s": _parse_float(0, 3600),
+    "request_budget_s": _parse_float(0.05, 60),
 }
 
 

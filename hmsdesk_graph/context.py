@@ -10,6 +10,7 @@ import strawberry
 from hmsdesk_graph.config import Settings
 from hmsdesk_graph.db.statements import StatementCounter
 from hmsdesk_graph.loaders import Loaders
+from hmsdesk_graph.pagination import CursorCodec
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -20,10 +21,16 @@ class Context:
     """What one request knows: settings, its own loaders, and its statement counter."""
 
     settings: Settings
+    cursors: CursorCodec
     request: Request | None = None
     loaders: Loaders = field(default_factory=Loaders)
     statements: StatementCounter | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def for_settings(cls, settings: Settings, request: Request | None = None) -> Context:
+        """A context outside the HTTP app (CLI, tests) with a fresh cursor codec."""
+        return cls(settings=settings, cursors=CursorCodec(settings.secret_key), request=request)
 
 
 Info = strawberry.Info[Context, None]

@@ -1,7 +1,137 @@
-"""Per-request DataLoaders, one module per domain; `Loaders` builds them lazily per request."""
+"""Per-request DataLoaders (DESIGN §5), named `<value>_by_<key>`; one module per domain.
+
+`Loaders` builds each loader on first use. It belongs to one request's Context and is never
+shared, so its caches never serve one viewer's rows to another.
+"""
 
 from __future__ import annotations
 
+from functools import cached_property
+
+from strawberry.dataloader import DataLoader
+
+from hmsdesk_graph.db import models
+from hmsdesk_graph.loaders import prices, providers, reviews
+from hmsdesk_graph.loaders.prices import PackagesKey
+from hmsdesk_graph.loaders.providers import HospitalPractitionerCountKey, HospitalPractitionersKey
+from hmsdesk_graph.loaders.reviews import RatingCounts, ReviewsKey, TargetKey
+
 
 class Loaders:
-    """The DataLoaders of one request. Never share an instance between requests."""
+    """The DataLoaders of one request."""
+
+    @cached_property
+    def practitioner_by_id(self) -> DataLoader[int, models.Practitioner | None]:
+        return DataLoader(load_fn=providers.load_practitioners)
+
+    @cached_property
+    def hospital_by_id(self) -> DataLoader[int, models.Hospital | None]:
+        return DataLoader(load_fn=providers.load_hospitals)
+
+    @cached_property
+    def diagnostic_center_by_id(self) -> DataLoader[int, models.DiagnosticCenter | None]:
+        return DataLoader(load_fn=providers.load_diagnostic_centers)
+
+    @cached_property
+    def city_by_id(self) -> DataLoader[int, models.City | None]:
+        return DataLoader(load_fn=providers.load_cities)
+
+    @cached_property
+    def locality_by_id(self) -> DataLoader[int, models.Locality | None]:
+        return DataLoader(load_fn=providers.load_localities)
+
+    @cached_property
+    def specialty_by_id(self) -> DataLoader[int, models.Specialty | None]:
+        return DataLoader(load_fn=providers.load_specialties)
+
+    @cached_property
+    def lab_test_by_id(self) -> DataLoader[int, models.LabTest | None]:
+        return DataLoader(load_fn=providers.load_lab_tests)
+
+    @cached_property
+    def role_by_id(self) -> DataLoader[int, models.PractitionerRole | None]:
+        return DataLoader(load_fn=providers.load_roles)
+
+    @cached_property
+    def roles_by_practitioner_id(self) -> DataLoader[int, list[models.PractitionerRole]]:
+        return DataLoader(load_fn=providers.load_roles_by_practitioner)
+
+    @cached_property
+    def specialties_by_practitioner_id(self) -> DataLoader[int, list[models.Specialty]]:
+        return DataLoader(load_fn=providers.load_specialties_by_practitioner)
+
+    @cached_property
+    def specialties_by_hospital_id(self) -> DataLoader[int, list[models.Specialty]]:
+        return DataLoader(load_fn=providers.load_specialties_by_hospital)
+
+    @cached_property
+    def practitioners_by_hospital(
+        self,
+    ) -> DataLoader[HospitalPractitionersKey, list[models.Practitioner]]:
+        return DataLoader(load_fn=providers.load_practitioners_by_hospital)
+
+    @cached_property
+    def practitioner_count_by_hospital(self) -> DataLoader[HospitalPractitionerCountKey, int]:
+        return DataLoader(load_fn=providers.load_practitioner_counts_by_hospital)
+
+    @cached_property
+    def lab_tests_by_diagnostic_center_id(self) -> DataLoader[int, list[models.LabTest]]:
+        return DataLoader(load_fn=providers.load_lab_tests_by_diagnostic_center)
+
+    @cached_property
+    def packages_by_owner(self) -> DataLoader[PackagesKey, list[models.PricePackage]]:
+        return DataLoader(load_fn=prices.load_packages_by_owner)
+
+    @cached_property
+    def package_by_id(self) -> DataLoader[int, models.PricePackage | None]:
+        return DataLoader(load_fn=prices.load_packages)
+
+    @cached_property
+    def lab_tests_by_package_id(self) -> DataLoader[int, list[models.LabTest]]:
+        return DataLoader(load_fn=prices.load_lab_tests_by_package)
+
+    @cached_property
+    def partner_name_by_feed_id(self) -> DataLoader[int, str | None]:
+        return DataLoader(load_fn=prices.load_partner_names_by_feed)
+
+    @cached_property
+    def review_summary_by_target(self) -> DataLoader[TargetKey, RatingCounts]:
+        return DataLoader(load_fn=reviews.load_review_summaries)
+
+    @cached_property
+    def reviews_by_target(self) -> DataLoader[ReviewsKey, list[models.Review]]:
+        return DataLoader(load_fn=reviews.load_reviews_by_target)
+
+    @cached_property
+    def city_by_slug(self) -> DataLoader[str, models.City | None]:
+        return DataLoader(load_fn=providers.load_cities_by_slug)
+
+    @cached_property
+    def specialty_by_slug(self) -> DataLoader[str, models.Specialty | None]:
+        return DataLoader(load_fn=providers.load_specialties_by_slug)
+
+    @cached_property
+    def practitioner_by_slug(self) -> DataLoader[str, models.Practitioner | None]:
+        return DataLoader(load_fn=providers.load_practitioners_by_slug)
+
+    @cached_property
+    def hospital_by_slug(self) -> DataLoader[str, models.Hospital | None]:
+        return DataLoader(load_fn=providers.load_hospitals_by_slug)
+
+    @cached_property
+    def diagnostic_center_by_slug(self) -> DataLoader[str, models.DiagnosticCenter | None]:
+        return DataLoader(load_fn=providers.load_diagnostic_centers_by_slug)
+
+    @cached_property
+    def review_by_id(self) -> DataLoader[int, models.Review | None]:
+        return DataLoader(load_fn=reviews.load_reviews)
+
+    def prime_practitioners(self, rows: list[models.Practitioner]) -> None:
+        """Rows a listing already fetched answer later by-id loads without a query."""
+        self.practitioner_by_id.prime_many({row.pk: row for row in rows})
+
+    def prime_hospitals(self, rows: list[models.Hospital]) -> None:
+        self.hospital_by_id.prime_many({row.pk: row for row in rows})
+
+    def prime_diagnostic_centers(self, rows: list[models.DiagnosticCenter]) -> None:
+        self.diagnostic_center_by_id.prime_many({row.pk: row for row in rows})

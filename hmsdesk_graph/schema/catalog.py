@@ -1,25 +1,18 @@
-"""Reference types: cities and specialties."""
+"""Reference types: cities, localities, specialties and lab tests."""
 
 from __future__ import annotations
 
-from enum import Enum
-
 import strawberry
 
-from hmsdesk_graph.db import enums, models
-
-
-@strawberry.enum(description="The system of medicine a specialty belongs to.")
-class SystemOfMedicine(Enum):
-    ALLOPATHY = "ALLOPATHY"
-    DENTISTRY = "DENTISTRY"
-    AYURVEDA = "AYURVEDA"
-    HOMEOPATHY = "HOMEOPATHY"
-    PHYSIOTHERAPY = "PHYSIOTHERAPY"
+from hmsdesk_graph.context import Info
+from hmsdesk_graph.db import models
+from hmsdesk_graph.errors import BadUserInput
+from hmsdesk_graph.schema.enums import SystemOfMedicine
+from hmsdesk_graph.schema.node import Node, to_global_id
 
 
 @strawberry.type(description="A city HMSDESK lists providers in.")
-class City:
+class City(Node):
     slug: str
     name: str
     state: str
@@ -28,11 +21,30 @@ class City:
 
     @classmethod
     def from_row(cls, row: models.City) -> City:
-        return cls(slug=row.slug, name=row.name, state=row.state, lat=row.lat, lng=row.lng)
+        return cls(
+            id=to_global_id("City", row.pk),
+            slug=row.slug,
+            name=row.name,
+            state=row.state,
+            lat=row.lat,
+            lng=row.lng,
+        )
+
+
+@strawberry.type(description="A neighbourhood of a city.")
+class Locality:
+    slug: str
+    name: str
+    lat: float
+    lng: float
+
+    @classmethod
+    def from_row(cls, row: models.Locality) -> Locality:
+        return cls(slug=row.slug, name=row.name, lat=row.lat, lng=row.lng)
 
 
 @strawberry.type(description="A medical specialty, with the words patients use for it.")
-class Specialty:
+class Specialty(Node):
     slug: str
     name: str
     synonyms: list[str]
@@ -42,9 +54,52 @@ class Specialty:
     @classmethod
     def from_row(cls, row: models.Specialty) -> Specialty:
         return cls(
+            id=to_global_id("Specialty", row.pk),
             slug=row.slug,
             name=row.name,
             synonyms=list(row.synonyms),
             symptoms=list(row.symptoms),
-            system=SystemOfMedicine(enums.SystemOfMedicine(row.system).value),
+            system=row.system,
         )
+
+
+@strawberry.type(description="A diagnostic test.")
+class LabTest(Node):
+    slug: str
+    name: str
+    category: str
+    sample_type: str
+    fasting_hours: int
+    parameters_count: int
+    synonyms: list[str]
+
+    @classmethod
+    def from_row(cls, row: models.LabTest) -> LabTest:
+        return cls(
+            id=to_global_id("LabTest", row.pk),
+            slug=row.slug,
+            name=row.name,
+            category=row.category,
+            sample_type=row.sample_type,
+            fasting_hours=row.fasting_hours,
+            parameters_count=row.parameters_count,
+            synonyms=list(row.synonyms),
+        )
+
+
+async def specialty_id_for_slug(info: Info, slug: str) -> int:
+    """The id of a specialty slug used as a filter; BAD_USER_INPUT when unknown."""
+    row = await info.context.loaders.specialty_by_slug.load(slug)
+    if row is None:
+        raise BadUserInput(
+            f"Unknown specialty {slug!r}: use a slug from `specialties`.", argument="specialty"
+        )
+    return int(row.pk)
+
+
+async def city_id_for_slug(info: Info, slug: str) -> int:
+    """The id of a city slug used as a filter; BAD_USER_INPUT when unknown."""
+    row = await info.context.loaders.city_by_slug.load(slug)
+    if row is None:
+        raise BadUserInput(f"Unknown city {slug!r}: use a slug from `cities`.", argument="city")
+    return int(row.pk)

@@ -27,6 +27,7 @@ class Patient(Model):
     city = fields.ForeignKeyField(
         "hmsdesk.City", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    city_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     erased_at = fields.DatetimeField(null=True)
 
@@ -41,15 +42,19 @@ class Appointment(Model):
     patient = fields.ForeignKeyField(
         "hmsdesk.Patient", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    patient_id: int | None
     role = fields.ForeignKeyField(
         "hmsdesk.PractitionerRole", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    role_id: int | None
     diagnostic_center = fields.ForeignKeyField(
         "hmsdesk.DiagnosticCenter", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    diagnostic_center_id: int | None
     package = fields.ForeignKeyField(
         "hmsdesk.PricePackage", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    package_id: int | None
     visit_kind = fields.CharEnumField(VisitKind, default=VisitKind.CONSULTATION)
     slot_start = fields.DatetimeField()
     status = fields.CharEnumField(AppointmentStatus, default=AppointmentStatus.BOOKED)
@@ -82,6 +87,7 @@ class SlotBooking(Model):
     role = fields.ForeignKeyField(
         "hmsdesk.PractitionerRole", related_name=False, on_delete=fields.CASCADE
     )
+    role_id: int
     slot_start = fields.DatetimeField()
     booked = fields.SmallIntField(default=0)
     capacity = fields.SmallIntField(default=1)
@@ -96,19 +102,24 @@ class Review(Model):
     appointment = fields.ForeignKeyField(
         "hmsdesk.Appointment", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    appointment_id: int | None
     patient = fields.ForeignKeyField(
         "hmsdesk.Patient", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    patient_id: int | None
     target_kind = fields.CharEnumField(TargetKind)
     practitioner = fields.ForeignKeyField(
         "hmsdesk.Practitioner", related_name=False, null=True, on_delete=fields.CASCADE
     )
+    practitioner_id: int | None
     hospital = fields.ForeignKeyField(
         "hmsdesk.Hospital", related_name=False, null=True, on_delete=fields.CASCADE
     )
+    hospital_id: int | None
     diagnostic_center = fields.ForeignKeyField(
         "hmsdesk.DiagnosticCenter", related_name=False, null=True, on_delete=fields.CASCADE
     )
+    diagnostic_center_id: int | None
     rating = fields.SmallIntField()
     recommend = fields.BooleanField()
     tags = fields.JSONField(default=list)

@@ -11,12 +11,15 @@ class Feed(Model):
     partner = fields.ForeignKeyField(
         "hmsdesk.Partner", related_name=False, on_delete=fields.CASCADE
     )
+    partner_id: int
     hospital = fields.ForeignKeyField(
         "hmsdesk.Hospital", related_name=False, null=True, on_delete=fields.CASCADE
     )
+    hospital_id: int | None
     diagnostic_center = fields.ForeignKeyField(
         "hmsdesk.DiagnosticCenter", related_name=False, null=True, on_delete=fields.CASCADE
     )
+    diagnostic_center_id: int | None
     url = fields.CharField(max_length=500)
     format = fields.CharEnumField(FeedFormat)
     etag = fields.CharField(max_length=200, null=True)
@@ -31,6 +34,7 @@ class Feed(Model):
 class FeedRun(Model):
     id = fields.IntField(primary_key=True)
     feed = fields.ForeignKeyField("hmsdesk.Feed", related_name=False, on_delete=fields.CASCADE)
+    feed_id: int
     started_at = fields.DatetimeField()
     finished_at = fields.DatetimeField(null=True)
     status = fields.CharEnumField(FeedRunStatus, default=FeedRunStatus.RUNNING)

@@ -21,6 +21,7 @@ class Locality(Model):
     city: fields.ForeignKeyRelation[City] = fields.ForeignKeyField(
         "hmsdesk.City", related_name="localities", on_delete=fields.RESTRICT
     )
+    city_id: int
     slug = fields.CharField(max_length=96)
     name = fields.CharField(max_length=128)
     lat = fields.FloatField()

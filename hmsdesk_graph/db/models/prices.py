@@ -22,12 +22,15 @@ class PricePackage(Model):
     practitioner = fields.ForeignKeyField(
         "hmsdesk.Practitioner", related_name=False, null=True, on_delete=fields.CASCADE
     )
+    practitioner_id: int | None
     hospital = fields.ForeignKeyField(
         "hmsdesk.Hospital", related_name=False, null=True, on_delete=fields.CASCADE
     )
+    hospital_id: int | None
     diagnostic_center = fields.ForeignKeyField(
         "hmsdesk.DiagnosticCenter", related_name=False, null=True, on_delete=fields.CASCADE
     )
+    diagnostic_center_id: int | None
     name = fields.CharField(max_length=200)
     kind = fields.CharEnumField(PackageKind)
     ward = fields.CharEnumField(Ward, null=True)
@@ -44,6 +47,7 @@ class PricePackage(Model):
     feed = fields.ForeignKeyField(
         "hmsdesk.Feed", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    feed_id: int | None
     fetched_at = fields.DatetimeField(null=True)
     valid_until = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -75,9 +79,11 @@ class PackageLabTest(Model):
     package = fields.ForeignKeyField(
         "hmsdesk.PricePackage", related_name=False, on_delete=fields.CASCADE
     )
+    package_id: int
     lab_test = fields.ForeignKeyField(
         "hmsdesk.LabTest", related_name=False, on_delete=fields.RESTRICT
     )
+    lab_test_id: int
 
     class Meta:
         table = "package_lab_test"

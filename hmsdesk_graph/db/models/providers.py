@@ -16,9 +16,11 @@ class Practitioner(Model):
     name = fields.CharField(max_length=128)
     gender = fields.CharEnumField(Gender)
     city = fields.ForeignKeyField("hmsdesk.City", related_name=False, on_delete=fields.RESTRICT)
+    city_id: int
     partner = fields.ForeignKeyField(
         "hmsdesk.Partner", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    partner_id: int | None
     registration_number = fields.CharField(max_length=32)
     council = fields.CharField(max_length=96)
     qualifications = fields.JSONField(default=list)  # [{degree, college, year}]
@@ -49,9 +51,11 @@ class PractitionerSpecialty(Model):
     practitioner = fields.ForeignKeyField(
         "hmsdesk.Practitioner", related_name=False, on_delete=fields.CASCADE
     )
+    practitioner_id: int
     specialty = fields.ForeignKeyField(
         "hmsdesk.Specialty", related_name=False, on_delete=fields.RESTRICT
     )
+    specialty_id: int
     is_primary = fields.BooleanField(default=False)
 
     class Meta:
@@ -66,12 +70,15 @@ class Hospital(Model):
     name = fields.CharField(max_length=160)
     kind = fields.CharEnumField(HospitalKind)
     city = fields.ForeignKeyField("hmsdesk.City", related_name=False, on_delete=fields.RESTRICT)
+    city_id: int
     locality = fields.ForeignKeyField(
         "hmsdesk.Locality", related_name=False, on_delete=fields.RESTRICT
     )
+    locality_id: int
     partner = fields.ForeignKeyField(
         "hmsdesk.Partner", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    partner_id: int | None
     address = fields.TextField()
     lat = fields.FloatField()
     lng = fields.FloatField()
@@ -100,9 +107,11 @@ class HospitalSpecialty(Model):
     hospital = fields.ForeignKeyField(
         "hmsdesk.Hospital", related_name=False, on_delete=fields.CASCADE
     )
+    hospital_id: int
     specialty = fields.ForeignKeyField(
         "hmsdesk.Specialty", related_name=False, on_delete=fields.RESTRICT
     )
+    specialty_id: int
 
     class Meta:
         table = "hospital_specialty"
@@ -117,9 +126,11 @@ class PractitionerRole(Model):
     practitioner = fields.ForeignKeyField(
         "hmsdesk.Practitioner", related_name=False, on_delete=fields.CASCADE
     )
+    practitioner_id: int
     hospital = fields.ForeignKeyField(
         "hmsdesk.Hospital", related_name=False, on_delete=fields.CASCADE
     )
+    hospital_id: int
     consultation_fee_paise = fields.BigIntField()
     video_fee_paise = fields.BigIntField(null=True)
     follow_up_free_days = fields.SmallIntField(default=0)
@@ -142,12 +153,15 @@ class DiagnosticCenter(Model):
     slug = fields.CharField(max_length=128, unique=True)
     name = fields.CharField(max_length=160)
     city = fields.ForeignKeyField("hmsdesk.City", related_name=False, on_delete=fields.RESTRICT)
+    city_id: int
     locality = fields.ForeignKeyField(
         "hmsdesk.Locality", related_name=False, on_delete=fields.RESTRICT
     )
+    locality_id: int
     partner = fields.ForeignKeyField(
         "hmsdesk.Partner", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    partner_id: int | None
     address = fields.TextField()
     lat = fields.FloatField()
     lng = fields.FloatField()

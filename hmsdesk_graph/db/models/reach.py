@@ -26,15 +26,18 @@ class Campaign(Model):
     partner = fields.ForeignKeyField(
         "hmsdesk.Partner", related_name=False, on_delete=fields.CASCADE
     )
+    partner_id: int
     name = fields.CharField(max_length=160)
     target_kind = fields.CharEnumField(TargetKind)
     target_id = fields.IntField()
     city = fields.ForeignKeyField("hmsdesk.City", related_name=False, on_delete=fields.RESTRICT)
+    city_id: int
     zone = fields.CharField(max_length=32, null=True)
     locality_ids = fields.JSONField(default=list)
     specialty = fields.ForeignKeyField(
         "hmsdesk.Specialty", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    specialty_id: int | None
     committed_impressions = fields.IntField()
     delivered_impressions = fields.IntField(default=0)
     starts_on = fields.DateField()

@@ -1,0 +1,93 @@
+"""Batch functions for price packages: top-N per owner, included tests, sources."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from operator import attrgetter
+
+from hmsdesk_graph.db import models
+from hmsdesk_graph.db.enums import PackageKind, TargetKind, Ward
+from hmsdesk_graph.db.sql import SqlBuilder, columns, models_from_rows
+from hmsdesk_graph.loaders.base import group_keys, grouped_by, in_key_order
+
+OWNER_COLUMN = {
+    TargetKind.PRACTITIONER: "practitioner_id",
+    TargetKind.HOSPITAL: "hospital_id",
+    TargetKind.DIAGNOSTIC_CENTER: "diagnostic_center_id",
+}
+
+
+@dataclass(frozen=True)
+class PackagesKey:
+    """The `first` cheapest packages of one owner, optionally of one kind and ward."""
+
+    owner_kind: TargetKind
+    owner_id: int
+    kind: PackageKind | None
+    ward: Ward | None
+    first: int
+
+
+async def load_packages_by_owner(keys: Sequence[PackagesKey]) -> list[list[models.PricePackage]]:
+    """Top-N per owner in one statement per filter shape (a window function)."""
+    results: dict[PackagesKey, list[models.PricePackage]] = {}
+    for (owner_kind, kind, ward, first), group in group_keys(
+        keys, lambda k: (k.owner_kind, k.kind, k.ward, k.first)
+    ).items():
+        owner = OWNER_COLUMN[owner_kind]
+        q = SqlBuilder()
+        where = [f"pp.{owner} {q.in_ints(k.owner_id for k in group)}"]
+        if kind is not None:
+            where.append(f"pp.kind = {q.p(kind.value)}")
+        if ward is not None:
+            where.append(f"pp.ward = {q.p(ward.value)}")
+        rows = await q.fetch(
+            f"SELECT * FROM (SELECT {columns(models.PricePackage, 'pp')},"
+            f" ROW_NUMBER() OVER (PARTITION BY pp.{owner}"
+            " ORDER BY pp.price_min_paise, pp.id) AS _rn"
+            f" FROM price_package pp WHERE {' AND '.join(where)}) t"
+            f" WHERE t._rn <= {q.p(first)} ORDER BY t.{owner}, t._rn"
+        )
+        for row in rows:
+            row.pop("_rn")
+        packages = grouped_by(models_from_rows(models.PricePackage, rows), attrgetter(owner))
+        for key in group:
+            results[key] = packages.get(key.owner_id, [])
+    return [results[key] for key in keys]
+
+
+async def load_packages(keys: Sequence[int]) -> list[models.PricePackage | None]:
+    q = SqlBuilder()
+    rows = await q.fetch(
+        f"SELECT {columns(models.PricePackage, 'pp')} FROM price_package pp"
+        f" WHERE pp.id {q.in_ints(keys)}"
+    )
+    found = {p.pk: p for p in models_from_rows(models.PricePackage, rows)}
+    return in_key_order(keys, found, None)
+
+
+async def load_lab_tests_by_package(keys: Sequence[int]) -> list[list[models.LabTest]]:
+    q = SqlBuilder()
+    rows = await q.fetch(
+        f"SELECT plt.package_id AS _owner, {columns(models.LabTest, 't')}"
+        " FROM package_lab_test plt JOIN lab_test t ON t.id = plt.lab_test_id"
+        f" WHERE plt.package_id {q.in_ints(keys)} ORDER BY plt.package_id, t.name, t.id"
+    )
+    owners = [row.pop("_owner") for row in rows]
+    found = grouped_by(
+        zip(owners, models_from_rows(models.LabTest, rows), strict=True), lambda x: x[0]
+    )
+    return [[t for _, t in found.get(key, [])] for key in keys]
+
+
+async def load_partner_names_by_feed(keys: Sequence[int]) -> list[str | None]:
+    """The partner behind each price feed, by name (what a price's source shows)."""
+    q = SqlBuilder()
+    rows = await q.fetch(
+        "SELECT f.id AS feed_id, pa.name AS name"
+        " FROM feed f JOIN partner pa ON pa.id = f.partner_id"
+        f" WHERE f.id {q.in_ints(keys)}"
+    )
+    found = {int(row["feed_id"]): str(row["name"]) for row in rows}
+    return in_key_order(keys, found, None)

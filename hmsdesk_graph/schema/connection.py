@@ -1,0 +1,63 @@
+"""Relay connection types, and building a page from rows fetched with one extra row."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
+
+import strawberry
+
+from hmsdesk_graph.pagination import CursorCodec, Key, Page
+
+NodeT = TypeVar("NodeT")
+RowT = TypeVar("RowT")
+
+
+@strawberry.type(description="Where a page sits in its list.")
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[NodeT]):
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type(description="A page of a list; `totalCount` is computed only when asked for.")
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
+    page_info: PageInfo
+    _count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many items the whole list has (costs a query).")
+    async def total_count(self) -> int:
+        return await self._count()
+
+
+def make_connection(
+    rows: Sequence[RowT],
+    page: Page,
+    *,
+    scope: str,
+    codec: CursorCodec,
+    key: Callable[[RowT], Key],
+    node: Callable[[RowT], NodeT],
+    count: Callable[[], Awaitable[int]],
+) -> Connection[NodeT]:
+    """A connection from up to first + 1 rows in list order (the extra row means "more")."""
+    visible = rows[: page.first]
+    edges = [Edge(cursor=codec.encode(scope, key(row)), node=node(row)) for row in visible]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(rows) > page.first,
+            has_previous_page=page.after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        _count=count,
+    )

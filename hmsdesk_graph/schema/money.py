@@ -1,0 +1,27 @@
+"""Money and price ranges: integer paise in storage, Decimal rupees (a string) in the API."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import strawberry
+
+CURRENCY = "INR"
+_PAISA = Decimal("0.01")
+
+
+def rupees(paise: int) -> Decimal:
+    """Exact rupees from integer paise, always with two decimals."""
+    return (Decimal(paise) / 100).quantize(_PAISA)
+
+
+@strawberry.type(description="A price or price range as the provider gave it.")
+class PriceRange:
+    min: Decimal
+    max: Decimal
+    currency: str = CURRENCY
+    approximate: bool = strawberry.field(
+        default=True,
+        description="Prices come from partners and may pertain to specific wards or units: "
+        "confirm with the provider.",
+    )

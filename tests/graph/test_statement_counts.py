@@ -1,0 +1,82 @@
+"""A request's SQL statement count depends on the query's shape, never on the page size."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import GraphQLClient
+from tests.factories import Dataset
+
+OPERATIONS = Path(__file__).resolve().parents[2] / "schema" / "operations"
+
+HOSPITAL_DOCTORS = """
+query HospitalDoctors($slug: String!, $first: Int!) {
+  hospital(slug: $slug) {
+    name
+    practitioners(first: $first) {
+      edges {
+        node {
+          name
+          practices { fees { consultation } bookingMode hospital { name } }
+          specialties { name }
+          pricePackages(first: 3) { name price { min max } }
+          reviewSummary { count average recommendPercent }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+async def _statements(gql: GraphQLClient, query: str, variables: dict[str, Any]) -> int:
+    body = await gql.execute(query, variables)
+    assert "errors" not in body, body["errors"]
+    count: int = body["extensions"]["sqlStatements"]
+    return count
+
+
+async def test_hospital_practitioners_same_count_for_5_and_100(
+    gql: GraphQLClient, dataset: Dataset
+) -> None:
+    small = await _statements(gql, HOSPITAL_DOCTORS, {"slug": dataset.hospital_slug, "first": 5})
+    large = await _statements(gql, HOSPITAL_DOCTORS, {"slug": dataset.hospital_slug, "first": 100})
+    body = await gql.execute(HOSPITAL_DOCTORS, {"slug": dataset.hospital_slug, "first": 100})
+    assert len(body["data"]["hospital"]["practitioners"]["edges"]) == 100
+    assert small == large
+    # hospital by slug, practitioners page, roles, hospitals of roles (primed: none),
+    # specialties, packages, review summaries.
+    assert large <= 7
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    # One statement per distinct loader the page touches (see the closing note of issue 3).
+    [("practitionerProfile", 9), ("hospitalProfile", 13), ("diagnosticCenterProfile", 9)],
+)
+async def test_profile_operations_run_in_few_statements(
+    gql: GraphQLClient, dataset: Dataset, name: str, expected: int
+) -> None:
+    variables = {
+        "practitionerProfile": {"slug": dataset.profile_slug},
+        "hospitalProfile": {"slug": dataset.hospital_slug},
+        "diagnosticCenterProfile": {"slug": dataset.center_slug},
+    }[name]
+    query = (OPERATIONS / f"{name}.graphql").read_text(encoding="utf-8")
+    assert await _statements(gql, query, variables) == expected
+
+
+async def test_listing_count_is_constant(gql: GraphQLClient, dataset: Dataset) -> None:
+    query = """
+    query L($first: Int!) {
+      practitioners(city: "pune", first: $first) {
+        edges { node { name specialties { name } practices { hospital { name } }
+                       pricePackages(first: 3) { name } reviewSummary { count } } }
+      }
+    }"""
+    assert await _statements(gql, query, {"first": 5}) == await _statements(
+        gql, query, {"first": 100}
+    )

@@ -7,10 +7,12 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hmsdesk_graph.access_log import AccessLogMiddleware
 from hmsdesk_graph.api import build_schema
 from hmsdesk_graph.config import Settings, load_settings
 from hmsdesk_graph.context import Context
@@ -66,7 +68,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(AccessLogMiddleware)])
     app.state.settings = settings
     app.state.schema = schema
     return app

@@ -97,12 +97,17 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
             port=port,
             workers=workers,
             log_level=settings.log_level.lower(),
+            access_log=False,  # ours never logs query strings (GraphQL variables)
         )
     else:
         from hmsdesk_graph.app import create_app
 
         uvicorn.run(
-            create_app(settings), host=host, port=port, log_level=settings.log_level.lower()
+            create_app(settings),
+            host=host,
+            port=port,
+            log_level=settings.log_level.lower(),
+            access_log=False,  # ours never logs query strings (GraphQL variables)
         )
     return 0
 

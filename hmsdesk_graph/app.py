@@ -19,6 +19,7 @@ from hmsdesk_graph.context import Context
 from hmsdesk_graph.db.connection import close_database, open_database, read_connection
 from hmsdesk_graph.graphql_http import GraphQLEndpoint, json_response
 from hmsdesk_graph.pagination import CursorCodec
+from hmsdesk_graph.upstream import Upstreams
 
 logger = logging.getLogger("hmsdesk_graph.app")
 
@@ -55,12 +56,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
     endpoint = GraphQLEndpoint(schema, settings, context_factory(settings))
 
     @asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await open_database(settings)
         logger.info("database open (%s)", "sqlite" if settings.is_sqlite else "postgres")
+        upstreams = await Upstreams.open(settings)
+        app.state.upstreams = upstreams
         try:
             yield
         finally:
+            await upstreams.close()
             await close_database()
 
     routes = [

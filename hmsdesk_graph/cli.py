@@ -219,6 +219,20 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("--format", choices=["json", "csv"], default="json")
 
     sub.add_parser("export-schema", help="print the schema SDL")
+
+    sandbox = sub.add_parser(
+        "partner-sandbox", help="run a fake of the partner services (demo and tests)"
+    )
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8100)
+    sandbox.add_argument("--seed", type=int, default=42)
+    sandbox.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="ROUTE.KNOB=VALUE",
+        help="e.g. slots.latency_ms=800, all.error_rate=0.2 (repeatable)",
+    )
     return parser
 
 
@@ -240,6 +254,16 @@ def run(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "export-schema":
         sys.stdout.write(export_schema_sdl())
+        return 0
+    if args.command == "partner-sandbox":
+        from hmsdesk_graph.sandbox import Faults, run_sandbox
+
+        try:
+            faults = Faults.from_specs(args.fault)
+        except ValueError as exc:
+            _say(f"error: {exc}")
+            return 2
+        run_sandbox(args.host, args.port, faults, seed=args.seed)
         return 0
     try:
         settings = load_settings()

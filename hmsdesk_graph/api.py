@@ -33,10 +33,12 @@ from hmsdesk_graph.resolvers.providers import (
     resolve_practitioner,
     resolve_practitioners,
 )
+from hmsdesk_graph.resolvers.search import resolve_search_practitioners
 from hmsdesk_graph.schema.catalog import City, LabTest, Specialty
 from hmsdesk_graph.schema.connection import Connection
 from hmsdesk_graph.schema.node import Node
 from hmsdesk_graph.schema.providers import DiagnosticCenter, Hospital, Practitioner
+from hmsdesk_graph.schema.search import PractitionerSearchConnection
 
 logger = logging.getLogger("hmsdesk_graph.api")
 
@@ -79,6 +81,10 @@ class Query:
     )
     diagnostic_centers: Connection[DiagnosticCenter] = strawberry.field(
         resolver=resolve_diagnostic_centers, description="Diagnostic centers of a city, by name."
+    )
+    search_practitioners: PractitionerSearchConnection = strawberry.field(
+        resolver=resolve_search_practitioners,
+        description="Practitioners of a city by text, filters and distance, in a chosen order.",
     )
 
 

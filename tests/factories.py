@@ -16,6 +16,8 @@ from hmsdesk_graph.db.enums import (
     TargetKind,
     Ward,
 )
+from hmsdesk_graph.db.search_index import refresh_search_columns
+from hmsdesk_graph.search.text import forget_vocabulary
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 HOSPITAL_DOCTORS = 120
@@ -366,4 +368,6 @@ async def build_dataset(cipher: FieldCipher) -> Dataset:
             )
         )
     await models.Review.bulk_create(reviews)
+    await refresh_search_columns()
+    forget_vocabulary()
     return ds

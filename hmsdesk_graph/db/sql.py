@@ -31,7 +31,8 @@ class SqlBuilder:
     def p(self, value: Any) -> str:
         """A placeholder bound to `value`."""
         self.params.append(value)
-        return f"${len(self.params)}" if self.postgres else "?"
+        # Numbered on both backends, so a fragment may use its placeholder more than once.
+        return f"${len(self.params)}" if self.postgres else f"?{len(self.params)}"
 
     def in_ints(self, values: Iterable[int]) -> str:
         """`IN <list of ints>` as one parameter, so the statement text never varies with size."""

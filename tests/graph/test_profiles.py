@@ -22,6 +22,8 @@ def _variables(name: str, ds: Dataset) -> dict[str, Any]:
         "practitionerProfile": {"slug": ds.profile_slug},
         "hospitalProfile": {"slug": ds.hospital_slug},
         "diagnosticCenterProfile": {"slug": ds.center_slug},
+        "webSearchPractitioners": {"city": "pune", "query": "heart specialist"},
+        "mobileSearchPractitioners": {"city": "pune", "near": {"lat": 18.5, "lng": 73.8}},
     }[name]
 
 

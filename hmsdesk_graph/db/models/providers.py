@@ -38,6 +38,14 @@ class Practitioner(Model):
     rating_count = fields.IntField(default=0)
     rating_sum = fields.IntField(default=0)
     recommend_count = fields.IntField(default=0)
+    # Search columns, derived from practices and specialties by db.search_index.refresh().
+    min_fee_paise = fields.BigIntField(null=True)
+    video_consult = fields.BooleanField(null=True)
+    instant_booking = fields.BooleanField(null=True)
+    available_days = fields.SmallIntField(null=True)  # bit 0 = Monday … bit 6 = Sunday
+    lat = fields.FloatField(null=True)
+    lng = fields.FloatField(null=True)
+    search_text = fields.TextField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -94,6 +102,7 @@ class Hospital(Model):
     rating_count = fields.IntField(default=0)
     rating_sum = fields.IntField(default=0)
     recommend_count = fields.IntField(default=0)
+    search_text = fields.TextField(null=True)  # derived by db.search_index.refresh()
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -175,6 +184,7 @@ class DiagnosticCenter(Model):
     rating_count = fields.IntField(default=0)
     rating_sum = fields.IntField(default=0)
     recommend_count = fields.IntField(default=0)
+    search_text = fields.TextField(null=True)  # derived by db.search_index.refresh()
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

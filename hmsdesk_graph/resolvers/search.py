@@ -1,0 +1,200 @@
+"""`searchPractitioners`: validate the request, run the search, shape the connection."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from hmsdesk_graph.context import Info
+from hmsdesk_graph.db import models
+from hmsdesk_graph.db.sql import SqlBuilder, models_from_rows
+from hmsdesk_graph.errors import BadUserInput
+from hmsdesk_graph.pagination import scope_of
+from hmsdesk_graph.schema.catalog import city_id_for_slug, specialty_id_for_slug
+from hmsdesk_graph.schema.connection import PageInfo
+from hmsdesk_graph.schema.providers import Practitioner
+from hmsdesk_graph.schema.search import (
+    FacetValue,
+    NearInput,
+    PractitionerFacets,
+    PractitionerSearchConnection,
+    PractitionerSearchEdge,
+    PractitionerSearchFilter,
+    PractitionerSort,
+)
+from hmsdesk_graph.search.practitioners import (
+    PractitionerSearch,
+    search_count,
+    search_facets,
+    search_page,
+    sort_keys,
+)
+from hmsdesk_graph.search.query import Near, key_of
+from hmsdesk_graph.search.text import understand
+
+_KEY_COLUMNS = ("_id", "_k0", "_k1")
+
+
+def _paise(value: Decimal | None, name: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        paise = int((value * 100).to_integral_value())
+    except (InvalidOperation, ValueError):
+        raise BadUserInput(f"filter.{name} is not an amount in rupees.", argument=name) from None
+    if paise < 0:
+        raise BadUserInput(f"filter.{name} cannot be negative.", argument=name)
+    return paise
+
+
+async def locality_ids_for_slugs(info: Info, city_id: int, slugs: list[str]) -> tuple[int, ...]:
+    """Ids of locality slugs within a city; BAD_USER_INPUT naming any unknown one."""
+    if not slugs:
+        return ()
+    q = SqlBuilder()
+    rows = await q.fetch(
+        f"SELECT id, slug FROM locality WHERE city_id = {q.p(city_id)} AND slug {q.in_texts(slugs)}"
+    )
+    found = {str(r["slug"]): int(r["id"]) for r in rows}
+    unknown = [s for s in slugs if s not in found]
+    if unknown:
+        raise BadUserInput(
+            f"Unknown localities for this city: {', '.join(unknown)}.", argument="localities"
+        )
+    return tuple(sorted(found[s] for s in slugs))
+
+
+async def build_practitioner_search(
+    info: Info,
+    city: str,
+    query: str | None,
+    filter: PractitionerSearchFilter | None,
+    near: NearInput | None,
+    sort: PractitionerSort,
+) -> PractitionerSearch:
+    """Check every argument and resolve slugs to ids (one statement per slug kind used)."""
+    f = filter or PractitionerSearchFilter()
+    city_id = await city_id_for_slug(info, city)
+    specialty_ids = tuple(
+        sorted({await specialty_id_for_slug(info, slug) for slug in f.specialties or []})
+    )
+    fee_min, fee_max = _paise(f.fee_min, "feeMin"), _paise(f.fee_max, "feeMax")
+    if fee_min is not None and fee_max is not None and fee_min > fee_max:
+        raise BadUserInput("filter.feeMin must not exceed filter.feeMax.", argument="feeMin")
+    if f.min_rating is not None and not 0 <= f.min_rating <= 5:
+        raise BadUserInput("filter.minRating must be between 0 and 5.", argument="minRating")
+    for name, value in (
+        ("minExperienceYears", f.min_experience_years),
+        ("minReviews", f.min_reviews),
+    ):
+        if value is not None and value < 0:
+            raise BadUserInput(f"filter.{name} cannot be negative.", argument=name)
+    hospital_id = None
+    if f.hospital:
+        hospital = await info.context.loaders.hospital_by_slug.load(f.hospital)
+        if hospital is None:
+            raise BadUserInput(f"Unknown hospital {f.hospital!r}.", argument="hospital")
+        hospital_id = hospital.pk
+    checked_near = Near.checked(near.lat, near.lng, near.radius_km) if near else None
+    if sort is PractitionerSort.DISTANCE and checked_near is None:
+        raise BadUserInput("sort: DISTANCE needs `near`.", argument="sort")
+    return PractitionerSearch(
+        city_id=city_id,
+        text=await understand(query),
+        specialty_ids=specialty_ids,
+        locality_ids=await locality_ids_for_slugs(info, city_id, f.localities or []),
+        gender=f.gender.value if f.gender else None,
+        min_experience_years=f.min_experience_years,
+        fee_min_paise=fee_min,
+        fee_max_paise=fee_max,
+        availability=f.availability.value if f.availability else None,
+        video_consult=f.video_consult,
+        languages=tuple(sorted(set(f.languages or []))),
+        min_reviews=f.min_reviews,
+        min_rating_centi=None if f.min_rating is None else round(f.min_rating * 100),
+        instant_booking=f.instant_booking,
+        hospital_id=hospital_id,
+        near=checked_near,
+        sort=sort.value,
+    )
+
+
+def _scope(s: PractitionerSearch) -> str:
+    return scope_of(
+        "searchPractitioners",
+        city=s.city_id,
+        text=s.text.terms,
+        specialties=s.specialty_ids,
+        localities=s.locality_ids,
+        gender=s.gender,
+        experience=s.min_experience_years,
+        fee=(s.fee_min_paise, s.fee_max_paise),
+        availability=s.availability,
+        video=s.video_consult,
+        languages=s.languages,
+        reviews=s.min_reviews,
+        rating=s.min_rating_centi,
+        instant=s.instant_booking,
+        hospital=s.hospital_id,
+        near=s.near,
+        sort=s.sort,
+    )
+
+
+async def _facet_values(s: PractitionerSearch) -> PractitionerFacets:
+    counts = await search_facets(s)
+    return PractitionerFacets(
+        specialties=[FacetValue(value=v, label=name, count=n) for v, name, n in counts.specialties],
+        localities=[FacetValue(value=v, label=name, count=n) for v, name, n in counts.localities],
+        fees=[FacetValue(value=label, label=f"₹{label}", count=n) for label, n in counts.fees],
+        genders=[FacetValue(value=g, label=g.title(), count=n) for g, n in counts.genders],
+        availability=[
+            FacetValue(value=w, label=w.replace("_", " ").title(), count=n)
+            for w, n in counts.availability
+        ],
+    )
+
+
+async def resolve_search_practitioners(
+    info: Info,
+    city: str,
+    query: str | None = None,
+    filter: PractitionerSearchFilter | None = None,
+    near: NearInput | None = None,
+    sort: PractitionerSort = PractitionerSort.RELEVANCE,
+    first: int | None = None,
+    after: str | None = None,
+) -> PractitionerSearchConnection:
+    """Practitioners of a city matching a query and filters, in the chosen order."""
+    ctx = info.context
+    search = await build_practitioner_search(info, city, query, filter, near, sort)
+    scope = _scope(search)
+    page = ctx.cursors.page(scope, first, after, ctx.settings)
+    rows = await search_page(search, page)
+    keys = sort_keys(SqlBuilder(), search)
+    cursors = [ctx.cursors.encode(scope, key_of(row, keys)) for row in rows]
+    for row in rows:
+        for column in _KEY_COLUMNS:
+            row.pop(column, None)
+    practitioners = models_from_rows(models.Practitioner, rows)
+    ctx.loaders.prime_practitioners(practitioners)
+    visible = practitioners[: page.first]
+    edges = [
+        PractitionerSearchEdge(
+            cursor=cursor,
+            node=Practitioner.from_row(p),
+            sponsored=False,
+            distance_km=search.near.distance_km(p.lat, p.lng) if search.near else None,
+        )
+        for p, cursor in zip(visible, cursors, strict=False)
+    ]
+    return PractitionerSearchConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(rows) > page.first,
+            has_previous_page=page.after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        _count=lambda: search_count(search),
+        _facets=lambda: _facet_values(search),
+    )

@@ -1,0 +1,123 @@
+"""Building blocks shared by the search screens: text match, distance, keyset conditions.
+
+All scores and sort keys are integers so that a keyset cursor compares exactly on both
+databases; distance uses an equirectangular approximation (exact enough within 100 km) with
+squared kilometres, so neither backend needs trigonometry in SQL.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from hmsdesk_graph.db.sql import SqlBuilder
+from hmsdesk_graph.errors import BadUserInput
+from hmsdesk_graph.pagination import Key
+from hmsdesk_graph.search.text import TextQuery
+
+KM_PER_DEGREE = 111.32
+MAX_RADIUS_KM = 100.0
+
+
+@dataclass(frozen=True)
+class Near:
+    """A point and a radius (km) to search around."""
+
+    lat: float
+    lng: float
+    radius_km: float
+
+    @classmethod
+    def checked(cls, lat: float, lng: float, radius_km: float) -> Near:
+        if not -90 <= lat <= 90:
+            raise BadUserInput(f"near.lat must be between -90 and 90; got {lat}.", argument="near")
+        if not -180 <= lng <= 180:
+            raise BadUserInput(
+                f"near.lng must be between -180 and 180; got {lng}.", argument="near"
+            )
+        if not 0 < radius_km <= MAX_RADIUS_KM:
+            raise BadUserInput(
+                f"near.radiusKm must be more than 0 and at most {MAX_RADIUS_KM:g};"
+                f" got {radius_km}.",
+                argument="near",
+            )
+        return cls(lat, lng, radius_km)
+
+    def distance_km(self, lat: float | None, lng: float | None) -> float | None:
+        """Distance to a point, with the same approximation as the SQL."""
+        if lat is None or lng is None:
+            return None
+        dy = (lat - self.lat) * KM_PER_DEGREE
+        dx = (lng - self.lng) * KM_PER_DEGREE * math.cos(math.radians(self.lat))
+        return round(math.sqrt(dx * dx + dy * dy), 2)
+
+
+def distance_sq_expr(q: SqlBuilder, near: Near, alias: str = "t") -> str:
+    """Squared distance in km², as SQL."""
+    k = KM_PER_DEGREE * math.cos(math.radians(near.lat))
+    dy = f"(({alias}.lat - {q.p(near.lat)}) * {KM_PER_DEGREE})"
+    dx = f"(({alias}.lng - {q.p(near.lng)}) * {q.p(k)})"
+    return f"({dy} * {dy} + {dx} * {dx})"
+
+
+def near_conditions(q: SqlBuilder, near: Near, alias: str = "t") -> list[str]:
+    """A bounding box (index-friendly) and the exact radius test."""
+    dlat = near.radius_km / KM_PER_DEGREE
+    dlng = near.radius_km / (KM_PER_DEGREE * max(math.cos(math.radians(near.lat)), 0.01))
+    return [
+        f"{alias}.lat BETWEEN {q.p(near.lat - dlat)} AND {q.p(near.lat + dlat)}",
+        f"{alias}.lng BETWEEN {q.p(near.lng - dlng)} AND {q.p(near.lng + dlng)}",
+        f"{distance_sq_expr(q, near, alias)} <= {q.p(near.radius_km**2)}",
+    ]
+
+
+def distance_key_expr(q: SqlBuilder, near: Near, alias: str = "t") -> str:
+    """Squared distance as an integer (m²/1000), for exact keyset comparison."""
+    return f"CAST({distance_sq_expr(q, near, alias)} * 1000000 AS BIGINT)"
+
+
+def text_condition(q: SqlBuilder, text: TextQuery, table: str, alias: str = "t") -> str:
+    """Every term matches the row's search document (as a prefix)."""
+    terms = [t for t in text.terms if t.isalnum()]
+    if q.postgres:
+        tsquery = " & ".join(f"{t}:*" for t in terms)
+        return f"{alias}.search_vector @@ to_tsquery('simple', {q.p(tsquery)})"
+    match = " ".join(f'"{t}"*' for t in terms)
+    return f"{alias}.id IN (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH {q.p(match)})"
+
+
+def name_match_expr(q: SqlBuilder, text: TextQuery, alias: str = "t") -> str:
+    """1 when the whole query appears in the name, else 0."""
+    phrase = " ".join(text.terms)
+    return f"(CASE WHEN {q.lower_like(f'{alias}.name', phrase)} THEN 1 ELSE 0 END)"
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One column of a sort: an SQL expression, its result alias and its direction."""
+
+    expr: str
+    alias: str
+    descending: bool
+
+
+def keyset_condition(q: SqlBuilder, keys: list[SortKey], after: Key) -> str:
+    """Rows strictly after `after` in the lexicographic order of `keys`."""
+    if len(after) != len(keys):
+        raise BadUserInput("`after` is not a cursor of this list.", argument="after")
+    clauses = []
+    for i, key in enumerate(keys):
+        parts = [f"{k.expr} = {q.p(after[j])}" for j, k in enumerate(keys[:i])]
+        op = "<" if key.descending else ">"
+        parts.append(f"{key.expr} {op} {q.p(after[i])}")
+        clauses.append("(" + " AND ".join(parts) + ")")
+    return "(" + " OR ".join(clauses) + ")"
+
+
+def order_by(keys: list[SortKey]) -> str:
+    return ", ".join(f"{k.alias} {'DESC' if k.descending else 'ASC'}" for k in keys)
+
+
+def key_of(row: dict[str, Any], keys: list[SortKey]) -> Key:
+    return tuple(None if row[k.alias] is None else int(row[k.alias]) for k in keys)

@@ -17,6 +17,7 @@ from hmsdesk_graph.api import build_schema
 from hmsdesk_graph.config import Settings, load_settings
 from hmsdesk_graph.context import Context
 from hmsdesk_graph.db.connection import close_database, open_database, read_connection
+from hmsdesk_graph.events import EventRecorder
 from hmsdesk_graph.graphql_http import GraphQLEndpoint, json_response
 from hmsdesk_graph.pagination import CursorCodec
 from hmsdesk_graph.upstream import Upstreams
@@ -24,12 +25,14 @@ from hmsdesk_graph.upstream import Upstreams
 logger = logging.getLogger("hmsdesk_graph.app")
 
 
-def context_factory(settings: Settings) -> Callable[[Request, Settings], Context]:
-    """Makes a fresh Context (and fresh loaders) per request; the cursor codec is shared."""
+def context_factory(
+    settings: Settings, events: EventRecorder
+) -> Callable[[Request, Settings], Context]:
+    """Makes a fresh Context (and fresh loaders) per request; codec and recorder are shared."""
     cursors = CursorCodec(settings.secret_key)
 
     def make_context(request: Request, settings: Settings) -> Context:
-        return Context(settings=settings, cursors=cursors, request=request)
+        return Context(settings=settings, cursors=cursors, request=request, events=events)
 
     return make_context
 
@@ -53,7 +56,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """The ASGI application; the database opens in the lifespan, never at import."""
     settings = settings or load_settings()
     schema = build_schema(settings)
-    endpoint = GraphQLEndpoint(schema, settings, context_factory(settings))
+    events = EventRecorder()
+    endpoint = GraphQLEndpoint(schema, settings, context_factory(settings, events))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -61,9 +65,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         logger.info("database open (%s)", "sqlite" if settings.is_sqlite else "postgres")
         upstreams = await Upstreams.open(settings)
         app.state.upstreams = upstreams
+        events.start()
         try:
             yield
         finally:
+            await events.stop()
             await upstreams.close()
             await close_database()
 
@@ -75,4 +81,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(AccessLogMiddleware)])
     app.state.settings = settings
     app.state.schema = schema
+    app.state.events = events
     return app

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 
 from hmsdesk_graph.config import Settings
+from hmsdesk_graph.db.enums import Channel
 from hmsdesk_graph.db.statements import StatementCounter
+from hmsdesk_graph.events import EventRecorder
 from hmsdesk_graph.loaders import Loaders
 from hmsdesk_graph.pagination import CursorCodec
 
@@ -25,12 +27,19 @@ class Context:
     request: Request | None = None
     loaders: Loaders = field(default_factory=Loaders)
     statements: StatementCounter | None = None
+    events: EventRecorder | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def for_settings(cls, settings: Settings, request: Request | None = None) -> Context:
         """A context outside the HTTP app (CLI, tests) with a fresh cursor codec."""
         return cls(settings=settings, cursors=CursorCodec(settings.secret_key), request=request)
+
+    @property
+    def channel(self) -> Channel:
+        """Which client asked (the X-Client-Channel header): for listing events only."""
+        raw = (self.request.headers.get("x-client-channel", "") if self.request else "").upper()
+        return Channel(raw) if raw in Channel.__members__ else Channel.API
 
 
 Info = strawberry.Info[Context, None]

@@ -90,7 +90,9 @@ class CursorCodec:
     def page(self, scope: str, first: int | None, after: str | None, settings: Settings) -> Page:
         """Validate a connection's `first` / `after` arguments for the list `scope`."""
         size = check_first(first, settings)
-        return Page(size, self.decode(scope, after) if after else None)
+        key = self.decode(scope, after) if after else None
+        # An empty key (a sponsored edge's cursor) means "from the start".
+        return Page(size, key or None)
 
 
 def _bad_cursor() -> BadUserInput:

@@ -6,8 +6,10 @@ from decimal import Decimal, InvalidOperation
 
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.db import models
+from hmsdesk_graph.db.enums import EventKind, TargetKind
 from hmsdesk_graph.db.sql import SqlBuilder, models_from_rows
 from hmsdesk_graph.errors import BadUserInput
+from hmsdesk_graph.events import ListingEvent
 from hmsdesk_graph.pagination import scope_of
 from hmsdesk_graph.schema.catalog import city_id_for_slug, specialty_id_for_slug
 from hmsdesk_graph.schema.connection import PageInfo
@@ -29,6 +31,7 @@ from hmsdesk_graph.search.practitioners import (
     sort_keys,
 )
 from hmsdesk_graph.search.query import Near, key_of
+from hmsdesk_graph.search.sponsored import sponsored_practitioners
 from hmsdesk_graph.search.text import understand
 
 _KEY_COLUMNS = ("_id", "_k0", "_k1")
@@ -154,6 +157,43 @@ async def _facet_values(s: PractitionerSearch) -> PractitionerFacets:
     )
 
 
+def _record_impressions(
+    info: Info,
+    search: PractitionerSearch,
+    organic: list[models.Practitioner],
+    sponsored: list[tuple[int, models.Practitioner]],
+    first_page: bool,
+) -> None:
+    recorder = info.context.events
+    if recorder is None:
+        return
+    channel = info.context.channel
+    events = [
+        ListingEvent(
+            kind=EventKind.SPONSORED_IMPRESSION,
+            target_kind=TargetKind.PRACTITIONER,
+            target_id=p.pk,
+            campaign_id=campaign,
+            channel=channel,
+            city_id=search.city_id,
+            position=i + 1,
+        )
+        for i, (campaign, p) in enumerate(sponsored)
+    ]
+    events += [
+        ListingEvent(
+            kind=EventKind.IMPRESSION,
+            target_kind=TargetKind.PRACTITIONER,
+            target_id=p.pk,
+            channel=channel,
+            city_id=search.city_id,
+            position=i + 1 if first_page else None,
+        )
+        for i, p in enumerate(organic)
+    ]
+    recorder.record(events)
+
+
 async def resolve_search_practitioners(
     info: Info,
     city: str,
@@ -178,15 +218,34 @@ async def resolve_search_practitioners(
     practitioners = models_from_rows(models.Practitioner, rows)
     ctx.loaders.prime_practitioners(practitioners)
     visible = practitioners[: page.first]
+
+    def distance(p: models.Practitioner) -> float | None:
+        return search.near.distance_km(p.lat, p.lng) if search.near else None
+
     edges = [
         PractitionerSearchEdge(
-            cursor=cursor,
-            node=Practitioner.from_row(p),
-            sponsored=False,
-            distance_km=search.near.distance_km(p.lat, p.lng) if search.near else None,
+            cursor=cursor, node=Practitioner.from_row(p), sponsored=False, distance_km=distance(p)
         )
         for p, cursor in zip(visible, cursors, strict=False)
     ]
+    sponsored: list[tuple[int, models.Practitioner]] = []
+    if page.after is None:
+        specialties = frozenset(search.specialty_ids) | search.text.specialty_ids
+        picked = await sponsored_practitioners(
+            search.city_id, specialties, search.locality_ids, search.now.date()
+        )
+        sponsored = [
+            (campaign, models.Practitioner._init_from_db(**row)) for campaign, row in picked
+        ]
+        # A sponsored edge's cursor leads to the first organic page, like no cursor at all.
+        top = ctx.cursors.encode(scope, ())
+        edges = [
+            PractitionerSearchEdge(
+                cursor=top, node=Practitioner.from_row(p), sponsored=True, distance_km=distance(p)
+            )
+            for _, p in sponsored
+        ] + edges
+    _record_impressions(info, search, visible, sponsored, first_page=page.after is None)
     return PractitionerSearchConnection(
         edges=edges,
         page_info=PageInfo(

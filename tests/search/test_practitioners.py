@@ -195,8 +195,8 @@ async def test_web_search_statement_count_is_constant(gql: GraphQLClient, datase
         assert len(body["data"]["searchPractitioners"]["edges"]) == first
         counts.append(body["extensions"]["sqlStatements"])
     assert counts[0] == counts[1] == counts[2]
-    # city, page, totalCount, 5 facets, and one per nested loader (see the issue note).
-    assert counts[0] == 14
+    # city, page, sponsored, totalCount, 5 facets, one per nested loader (see the issue note).
+    assert counts[0] == 15
 
 
 @pytest.mark.parametrize(

@@ -19,12 +19,21 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from hmsdesk_graph.api_personal import Mutation, PersonalQuery
 from hmsdesk_graph.config import Settings
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.error_format import log_unexpected
 from hmsdesk_graph.limits import max_directives_rule
 from hmsdesk_graph.resolvers.catalog import resolve_cities, resolve_lab_tests, resolve_specialties
+from hmsdesk_graph.resolvers.facility_search import (
+    resolve_search_diagnostic_centers,
+    resolve_search_hospitals,
+)
 from hmsdesk_graph.resolvers.nodes import resolve_node, resolve_nodes
+from hmsdesk_graph.resolvers.price_search import (
+    resolve_price_comparison,
+    resolve_search_packages,
+)
 from hmsdesk_graph.resolvers.providers import (
     resolve_diagnostic_center,
     resolve_diagnostic_centers,
@@ -34,17 +43,24 @@ from hmsdesk_graph.resolvers.providers import (
     resolve_practitioners,
 )
 from hmsdesk_graph.resolvers.search import resolve_search_practitioners
+from hmsdesk_graph.resolvers.suggest import resolve_suggest
 from hmsdesk_graph.schema.catalog import City, LabTest, Specialty
 from hmsdesk_graph.schema.connection import Connection
+from hmsdesk_graph.schema.facility_search import (
+    DiagnosticCenterSearchConnection,
+    HospitalSearchConnection,
+)
 from hmsdesk_graph.schema.node import Node
+from hmsdesk_graph.schema.price_search import PackageSearchConnection, PriceComparison
 from hmsdesk_graph.schema.providers import DiagnosticCenter, Hospital, Practitioner
 from hmsdesk_graph.schema.search import PractitionerSearchConnection
+from hmsdesk_graph.schema.suggest import Suggestion
 
 logger = logging.getLogger("hmsdesk_graph.api")
 
 
 @strawberry.type
-class Query:
+class Query(PersonalQuery):
     node: Node | None = strawberry.field(
         resolver=resolve_node, description="Any object by its global ID."
     )
@@ -86,6 +102,26 @@ class Query:
         resolver=resolve_search_practitioners,
         description="Practitioners of a city by text, filters and distance, in a chosen order.",
     )
+    search_hospitals: HospitalSearchConnection = strawberry.field(
+        resolver=resolve_search_hospitals,
+        description="Hospitals, clinics and nursing homes of a city by text, filters and distance.",
+    )
+    search_diagnostic_centers: DiagnosticCenterSearchConnection = strawberry.field(
+        resolver=resolve_search_diagnostic_centers,
+        description="Diagnostic centers of a city by text, filters and distance.",
+    )
+    search_packages: PackageSearchConnection = strawberry.field(
+        resolver=resolve_search_packages,
+        description="Price packages offered in a city, by text and filters, in a chosen order.",
+    )
+    price_comparison: PriceComparison = strawberry.field(
+        resolver=resolve_price_comparison,
+        description="What one lab test or procedure (optionally in one ward) costs across a city.",
+    )
+    suggest: list[Suggestion] = strawberry.field(
+        resolver=resolve_suggest,
+        description="At most ten typed completions for the search box (two characters or more).",
+    )
 
 
 class HmsdeskSchema(strawberry.Schema):
@@ -118,6 +154,7 @@ def build_schema(settings: Settings | None = None) -> HmsdeskSchema:
     """The schema with the limits of `settings` (no settings: the bare schema for SDL export)."""
     return HmsdeskSchema(
         query=Query,
+        mutation=Mutation,
         types=[Practitioner, Hospital, DiagnosticCenter],
         extensions=_extensions(settings) if settings else [],
         config=StrawberryConfig(

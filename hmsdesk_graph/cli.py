@@ -8,6 +8,7 @@ import csv
 import io
 import logging
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ async def _migrate(settings: Settings) -> None:
 async def _seed(settings: Settings, scale: str, seed: int, reset: bool, only_if_empty: bool) -> int:
     from hmsdesk_graph.db.connection import close_database, open_database
     from hmsdesk_graph.db.crypto import FieldCipher
+    from hmsdesk_graph.db.search_index import refresh_search_columns
     from hmsdesk_graph.seed import database_is_empty, reset_database, seed_database
 
     await open_database(settings)
@@ -64,6 +66,10 @@ async def _seed(settings: Settings, scale: str, seed: int, reset: bool, only_if_
             scale, seed, FieldCipher(settings.field_encryption_key), progress=True
         )
         _say(report.format())
+        _say("deriving search columns (fees, availability days, search text) …")
+        started = time.perf_counter()
+        touched = await refresh_search_columns()
+        _say(f"search columns: {touched} rows in {time.perf_counter() - started:.1f} s")
         return 0
     finally:
         await close_database()
@@ -187,6 +193,30 @@ def export_schema_sdl() -> str:
     return build_schema().as_str() + "\n"
 
 
+def _token(settings: Settings, args: argparse.Namespace) -> int:
+    from hmsdesk_graph.auth import Role, TokenService
+
+    if settings.is_production:
+        _say("refusing to mint tokens in production: tokens come from the identity provider")
+        return 2
+    role = Role(args.role)
+    if role is Role.PATIENT and args.patient is None:
+        _say("error: --role PATIENT needs --patient ID")
+        return 2
+    if role is Role.PARTNER and args.partner is None:
+        _say("error: --role PARTNER needs --partner ID")
+        return 2
+    token = TokenService(settings).mint(
+        role,
+        subject=args.subject,
+        patient_id=args.patient if role is Role.PATIENT else None,
+        partner_id=args.partner if role is Role.PARTNER else None,
+        ttl_s=args.ttl,
+    )
+    sys.stdout.write(token + "\n")
+    return 0
+
+
 # --- argument parsing ---------------------------------------------------------------------------
 
 
@@ -219,6 +249,13 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("--format", choices=["json", "csv"], default="json")
 
     sub.add_parser("export-schema", help="print the schema SDL")
+
+    token = sub.add_parser("token", help="mint a development bearer token (not in production)")
+    token.add_argument("--role", required=True, choices=["PATIENT", "PARTNER", "INTERNAL", "ADMIN"])
+    token.add_argument("--patient", type=int, help="patient id (PATIENT)")
+    token.add_argument("--partner", type=int, help="partner id (PARTNER)")
+    token.add_argument("--subject", help="who the token names (staff)")
+    token.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
 
     sandbox = sub.add_parser(
         "partner-sandbox", help="run a fake of the partner services (demo and tests)"
@@ -283,6 +320,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         return status or _serve(settings, args.host, args.port, 1)
     if args.command == "serve":
         return _serve(settings, args.host, args.port, args.workers)
+    if args.command == "token":
+        return _token(settings, args)
     if args.command == "query":
         try:
             document = _read_document(args)

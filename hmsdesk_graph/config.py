@@ -56,6 +56,14 @@ class Settings:
     breaker_reset_s: float = 10.0
     availability_cache_ttl_s: float = 30.0
     request_budget_s: float = 2.0
+    # Identity and privacy (DESIGN §6).
+    jwt_public_key: str | None = None  # PEM; when set, RS256 tokens are accepted too
+    token_ttl_s: int = 3600
+    review_reply_window_h: float = 72.0
+    instant_booking_min_honoured_rate: float = 0.8
+    instant_booking_min_outcomes: int = 10
+    no_show_limit: int = 3
+    contact_reveals_per_hour: int = 10
 
     @property
     def is_production(self) -> bool:
@@ -157,6 +165,12 @@ def _parse_fernet_key(name: str, raw: str) -> str:
     return raw
 
 
+def _parse_pem(name: str, raw: str) -> str:
+    if "-----BEGIN PUBLIC KEY-----" not in raw:
+        raise ConfigError(f"{name} must be a PEM public key (-----BEGIN PUBLIC KEY-----)")
+    return raw
+
+
 def _text(name: str, raw: str) -> str:
     return raw
 
@@ -193,6 +207,13 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "breaker_reset_s": _parse_float(0.01, 3600),
     "availability_cache_ttl_s": _parse_float(0, 3600),
     "request_budget_s": _parse_float(0.05, 60),
+    "jwt_public_key": _parse_pem,
+    "token_ttl_s": _parse_int(60, 30 * 24 * 3600),
+    "review_reply_window_h": _parse_float(0, 24 * 60),
+    "instant_booking_min_honoured_rate": _parse_float(0, 1),
+    "instant_booking_min_outcomes": _parse_int(1, 10_000),
+    "no_show_limit": _parse_int(1, 100),
+    "contact_reveals_per_hour": _parse_int(1, 10_000),
 }
 
 

@@ -23,7 +23,7 @@ from hmsdesk_graph.config import Settings
 from hmsdesk_graph.context import Context
 from hmsdesk_graph.db.statements import StatementCounter, counting
 from hmsdesk_graph.error_format import format_error, http_error_body
-from hmsdesk_graph.errors import ErrorCode
+from hmsdesk_graph.errors import ErrorCode, Unauthenticated
 
 logger = logging.getLogger("hmsdesk_graph.http")
 
@@ -133,7 +133,15 @@ class GraphQLEndpoint:
         variables: dict[str, Any] | None,
         operation_name: str | None,
     ) -> Response:
-        context = self.context_factory(request, self.settings)
+        try:
+            context = self.context_factory(request, self.settings)
+        except Unauthenticated as exc:
+            return json_response(
+                http_error_body(exc.message, ErrorCode.UNAUTHENTICATED),
+                status=401,
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+        context.audit.operation = operation_name
         allowed = (
             {OperationType.QUERY}
             if request.method == "GET"
@@ -158,6 +166,14 @@ class GraphQLEndpoint:
             )
         except CannotGetOperationTypeError as exc:
             return json_response(http_error_body(exc.as_http_error_reason()), status=400)
+        try:
+            await context.audit.flush()
+        except Exception:
+            # Personal data read without its audit record is never sent.
+            logger.exception("writing the audit trail failed; the response is withheld")
+            return json_response(
+                http_error_body("Internal server error.", ErrorCode.INTERNAL), status=500
+            )
         body: dict[str, Any] = {}
         if result.errors:
             body["errors"] = [format_error(e) for e in result.errors]

@@ -47,6 +47,29 @@ async def _pg_admin(sql: str) -> None:
         await conn.close()
 
 
+async def _pg_truncate_all(database: str) -> None:
+    import asyncpg
+
+    parts = urlsplit(PG_SERVER_URL)
+    conn = await asyncpg.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password or None,
+        database=database,
+    )
+    try:
+        tables = await conn.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+            " AND tablename NOT LIKE 'tortoise%'"
+        )
+        names = ", ".join(f'"{t["tablename"]}"' for t in tables)
+        await conn.execute("SET lock_timeout = '10s'")
+        await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    finally:
+        await conn.close()
+
+
 def base_settings(**overrides: object) -> Settings:
     """Test settings: isolated from the developer's environment except the test server."""
     values: dict[str, object] = {"env": "test", "count_statements": True}
@@ -61,6 +84,7 @@ class DatabaseFactory:
         self.workdir = workdir
         self.run_id = uuid.uuid4().hex[:8]
         self.template: str | None = None
+        self.shared: str | None = None
         self.created: list[str] = []
 
     def _template(self) -> str:
@@ -77,15 +101,23 @@ class DatabaseFactory:
         return self.template
 
     def new(self, label: str = "db") -> str:
-        """A fresh migrated database URL."""
+        """A migrated database with no rows, as if new.
+
+        PostgreSQL: one database per session, emptied (TRUNCATE … RESTART IDENTITY) before each
+        test: creating and dropping a database per test costs about a second each.
+        """
         template = self._template()
         suffix = uuid.uuid4().hex[:8]
         if BACKEND == "postgres":
-            name = f"hmsdesk_t_{self.run_id}_{suffix}"
-            tmpl_name = urlsplit(template).path.lstrip("/")
-            asyncio.run(_pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{tmpl_name}"'))
-            self.created.append(name)
-            return _pg_url(name)
+            if self.shared is None:
+                name = f"hmsdesk_t_{self.run_id}_shared"
+                tmpl_name = urlsplit(template).path.lstrip("/")
+                asyncio.run(_pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{tmpl_name}"'))
+                self.created.append(name)
+                self.shared = _pg_url(name)
+            else:
+                asyncio.run(_pg_truncate_all(urlsplit(self.shared).path.lstrip("/")))
+            return self.shared
         path = self.workdir / f"{label}-{suffix}.sqlite3"
         shutil.copyfile(urlsplit(template).path, path)
         return f"sqlite://{path}"

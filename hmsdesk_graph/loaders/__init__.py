@@ -6,19 +6,31 @@ shared, so its caches never serve one viewer's rows to another.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cached_property
 
 from strawberry.dataloader import DataLoader
 
 from hmsdesk_graph.db import models
-from hmsdesk_graph.loaders import prices, providers, reviews
+from hmsdesk_graph.loaders import care, prices, providers, reviews
+from hmsdesk_graph.loaders.availability import slots_batch
 from hmsdesk_graph.loaders.prices import PackagesKey
 from hmsdesk_graph.loaders.providers import HospitalPractitionerCountKey, HospitalPractitionersKey
 from hmsdesk_graph.loaders.reviews import RatingCounts, ReviewsKey, TargetKey
+from hmsdesk_graph.upstream import Upstreams
 
 
 class Loaders:
     """The DataLoaders of one request."""
+
+    def __init__(self, upstreams: Upstreams | None = None, deadline: float = 0.0) -> None:
+        self._upstreams = upstreams
+        self._deadline = deadline
+
+    @cached_property
+    def slots_by_role_id(self) -> DataLoader[int, tuple[datetime, ...]]:
+        """Live open slots for the next 7 days: one practice-system call per request."""
+        return DataLoader(load_fn=slots_batch(self._upstreams, self._deadline))
 
     @cached_property
     def practitioner_by_id(self) -> DataLoader[int, models.Practitioner | None]:
@@ -125,6 +137,30 @@ class Loaders:
     @cached_property
     def review_by_id(self) -> DataLoader[int, models.Review | None]:
         return DataLoader(load_fn=reviews.load_reviews)
+
+    @cached_property
+    def patient_private_by_id(self) -> DataLoader[int, models.Patient | None]:
+        """Patients with their ciphertext: only for resolvers that check the viewer first."""
+        return DataLoader(load_fn=care.load_patients_private)
+
+    @cached_property
+    def appointment_private_by_id(self) -> DataLoader[int, models.Appointment | None]:
+        return DataLoader(load_fn=care.load_appointments_private)
+
+    @cached_property
+    def appointments_by_patient(
+        self,
+    ) -> DataLoader[care.PatientAppointmentsKey, list[models.Appointment]]:
+        return DataLoader(load_fn=care.load_appointments_by_patient)
+
+    @cached_property
+    def reviews_by_patient_id(self) -> DataLoader[int, list[models.Review]]:
+        """A patient's own reviews (every status): only for that patient or staff."""
+        return DataLoader(load_fn=care.load_reviews_by_patient)
+
+    @cached_property
+    def consents_by_patient_id(self) -> DataLoader[int, list[models.Consent]]:
+        return DataLoader(load_fn=care.load_consents_by_patient)
 
     def prime_practitioners(self, rows: list[models.Practitioner]) -> None:
         """Rows a listing already fetched answer later by-id loads without a query."""

@@ -9,6 +9,8 @@ import strawberry
 
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.errors import NotFound
+from hmsdesk_graph.permissions import may_see_appointment
+from hmsdesk_graph.schema.care import Appointment, Patient
 from hmsdesk_graph.schema.catalog import City, LabTest, Specialty
 from hmsdesk_graph.schema.node import Node, from_global_id
 from hmsdesk_graph.schema.prices import PricePackage
@@ -50,6 +52,18 @@ async def _load(info: Info, type_name: str, pk: int) -> Any:
     if type_name == "LabTest":
         lab_test = await loaders.lab_test_by_id.load(pk)
         return LabTest.from_row(lab_test) if lab_test else None
+    if type_name == "Appointment":
+        appointment = await loaders.appointment_private_by_id.load(pk)
+        # Someone else's appointment is exactly as missing as an unknown one.
+        if appointment is None or not await may_see_appointment(info.context.viewer, appointment):
+            return None
+        return Appointment.from_row(appointment)
+    if type_name == "Patient":
+        viewer = info.context.viewer
+        if viewer.patient_id != pk and not viewer.is_staff:
+            return None
+        patient = await loaders.patient_private_by_id.load(pk)
+        return Patient.from_row(patient) if patient else None
     return None
 
 

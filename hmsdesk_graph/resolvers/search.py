@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import EventKind, TargetKind
 from hmsdesk_graph.db.sql import SqlBuilder, models_from_rows
-from hmsdesk_graph.errors import BadUserInput
+from hmsdesk_graph.errors import BadUserInput, UpstreamTimeout, UpstreamUnavailable
 from hmsdesk_graph.events import ListingEvent
-from hmsdesk_graph.pagination import scope_of
+from hmsdesk_graph.pagination import Page, scope_of
 from hmsdesk_graph.schema.catalog import city_id_for_slug, specialty_id_for_slug
 from hmsdesk_graph.schema.connection import PageInfo
 from hmsdesk_graph.schema.providers import Practitioner
 from hmsdesk_graph.schema.search import (
+    AvailabilitySource,
     FacetValue,
     NearInput,
     PractitionerFacets,
@@ -24,6 +26,7 @@ from hmsdesk_graph.schema.search import (
     PractitionerSort,
 )
 from hmsdesk_graph.search.practitioners import (
+    IST,
     PractitionerSearch,
     search_count,
     search_facets,
@@ -194,6 +197,34 @@ def _record_impressions(
     recorder.record(events)
 
 
+LIVE_READ_AHEAD = 3
+MAX_LIVE_ROWS = 300
+
+
+async def _live_available(
+    info: Info, practitioners: list[models.Practitioner], window: str, now: datetime
+) -> set[int] | None:
+    """Practitioners with an open live slot in the window; None when the service fails."""
+    loaders = info.context.loaders
+    roles = await loaders.roles_by_practitioner_id.load_many([p.pk for p in practitioners])
+    role_owner = {r.pk: r.practitioner_id for practice in roles for r in practice}
+    try:
+        slots = await loaders.slots_by_role_id.load_many(list(role_owner))
+    except (UpstreamUnavailable, UpstreamTimeout):
+        return None  # weekly hours (already applied in SQL) answer instead
+    today = now.astimezone(IST).date()
+    days = {"TODAY": 1, "TOMORROW": 2, "NEXT_7_DAYS": 7}[window]
+    first_day = today + timedelta(days=1) if window == "TOMORROW" else today
+    last_day = today + timedelta(days=days - 1)
+    kept: set[int] = set()
+    for role_id, role_slots in zip(role_owner, slots, strict=True):
+        for slot in role_slots:
+            if slot > now and first_day <= slot.astimezone(IST).date() <= last_day:
+                kept.add(role_owner[role_id])
+                break
+    return kept
+
+
 async def resolve_search_practitioners(
     info: Info,
     city: str,
@@ -209,7 +240,10 @@ async def resolve_search_practitioners(
     search = await build_practitioner_search(info, city, query, filter, near, sort)
     scope = _scope(search)
     page = ctx.cursors.page(scope, first, after, ctx.settings)
-    rows = await search_page(search, page)
+    live = search.availability is not None and ctx.upstreams is not None
+    # A live availability filter drops rows after SQL: read ahead so a page still fills.
+    fetch = Page(min(page.first * LIVE_READ_AHEAD, MAX_LIVE_ROWS), page.after) if live else page
+    rows = await search_page(search, fetch)
     keys = sort_keys(SqlBuilder(), search)
     cursors = [ctx.cursors.encode(scope, key_of(row, keys)) for row in rows]
     for row in rows:
@@ -217,6 +251,28 @@ async def resolve_search_practitioners(
             row.pop(column, None)
     practitioners = models_from_rows(models.Practitioner, rows)
     ctx.loaders.prime_practitioners(practitioners)
+    source: AvailabilitySource | None = None
+    if search.availability is not None:
+        source = AvailabilitySource.WEEKLY_HOURS
+    examined = len(practitioners)
+    if live and search.availability is not None:
+        kept = await _live_available(info, practitioners, search.availability, search.now)
+        if kept is not None:
+            source = AvailabilitySource.LIVE
+            chosen: list[int] = []
+            examined = 0
+            for i, p in enumerate(practitioners):
+                examined = i + 1
+                if p.pk in kept:
+                    chosen.append(i)
+                    if len(chosen) == page.first:
+                        break
+            practitioners = [practitioners[i] for i in chosen] + practitioners[examined:]
+            last_examined = cursors[examined - 1] if examined else None
+            cursors = [cursors[i] for i in chosen] + cursors[examined:]
+            has_next = examined < len(rows) or len(rows) == fetch.first + 1
+        else:
+            practitioners, cursors = practitioners[: page.first + 1], cursors[: page.first + 1]
     visible = practitioners[: page.first]
 
     def distance(p: models.Practitioner) -> float | None:
@@ -246,14 +302,21 @@ async def resolve_search_practitioners(
             for _, p in sponsored
         ] + edges
     _record_impressions(info, search, visible, sponsored, first_page=page.after is None)
+    organic = edges[len(sponsored) :]
+    end_cursor = organic[-1].cursor if organic else None
+    next_page = len(practitioners) > page.first
+    if source is AvailabilitySource.LIVE:
+        # Rows the live check dropped are behind the cursor: continue after the last one read.
+        end_cursor, next_page = last_examined, has_next
     return PractitionerSearchConnection(
         edges=edges,
         page_info=PageInfo(
-            has_next_page=len(rows) > page.first,
+            has_next_page=next_page,
             has_previous_page=page.after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=organic[0].cursor if organic else None,
+            end_cursor=end_cursor,
         ),
+        availability_source=source,
         _count=lambda: search_count(search),
         _facets=lambda: _facet_values(search),
     )

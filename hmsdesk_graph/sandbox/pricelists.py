@@ -4,6 +4,11 @@ A partner's slug decides what it sells: slugs with "lab", "diagnostic", "path" o
 diagnostic centers (lab tests and health packages); any other slug is a hospital (surgery
 packages per ward, room rent, procedures, consultation, a few lab tests). Amounts are rupees
 as decimal strings ("1250.00"), never floats. Bumping a feed's version changes its prices.
+
+Knob segments in a slug shape a synthetic list for tests and benchmarks (``FeedKnobs``):
+``big-lab-rows100000`` has 100,000 rows, ``x-lab-rows2000-bad10`` 1 % invalid rows,
+``x-lab-spike50`` triples every 50th price once bumped, ``x-lab-minmax25`` has every 25th
+row's min above its max. Knob feeds move predictably: each bump raises every price by 4 %.
 """
 
 from __future__ import annotations
@@ -12,9 +17,11 @@ import csv
 import hashlib
 import io
 import random
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -85,6 +92,62 @@ SURGERY_WARDS = ("GENERAL", "SEMI_PRIVATE", "PRIVATE")
 _LAB_WORDS = ("lab", "diagnostic", "path", "scan")
 
 
+_KNOB = re.compile(r"(rows|bad|spike|minmax)(\d{1,6})")
+MAX_ROWS = 999_999
+BUMP_STEP = 0.04  # a knob feed's prices rise 4 % per bump: well under the 50 % anomaly line
+SPIKE_FACTOR = 3
+# What an invalid row looks like, in turn: (column, value).
+CORRUPTIONS = (
+    ("kind", "LAB"),  # not a package kind
+    ("price_min", "12,50.00"),  # not a decimal amount
+    ("lab_test_slug", "unobtainium-panel"),  # not a known lab test
+    ("ward", "SUITE"),  # not a ward
+    ("name", ""),  # missing
+    ("price_max", "-100.00"),  # negative
+)
+
+
+@dataclass(frozen=True)
+class FeedKnobs:
+    """Synthetic-feed knobs read from a slug's segments (``x-lab-rows2000-bad10``)."""
+
+    rows: int | None = None  # exactly this many rows, cycling through the catalogue
+    bad_per_mille: int = 0  # every (1000 / n)-th row is invalid (see CORRUPTIONS)
+    spike_every: int = 0  # from the first bump on, every n-th row's prices triple
+    min_above_max_every: int = 0  # every n-th row has price_min above price_max
+
+    @property
+    def active(self) -> bool:
+        return self != FeedKnobs()
+
+    def is_bad(self, index: int) -> bool:
+        """Whether row ``index`` (0-based) is made invalid."""
+        return self.bad_per_mille > 0 and (index + 1) % self.bad_period == 0
+
+    @property
+    def bad_period(self) -> int:
+        return max(1, 1000 // self.bad_per_mille) if self.bad_per_mille else 0
+
+
+def feed_knobs(slug: str) -> tuple[str, FeedKnobs]:
+    """The slug without its knob segments, and the knobs (all off for an ordinary slug)."""
+    values: dict[str, int] = {}
+    kept: list[str] = []
+    for part in slug.split("-"):
+        match = _KNOB.fullmatch(part)
+        if match is None:
+            kept.append(part)
+        else:
+            values[match.group(1)] = int(match.group(2))
+    knobs = FeedKnobs(
+        rows=min(values["rows"], MAX_ROWS) if "rows" in values else None,
+        bad_per_mille=min(values.get("bad", 0), 1000),
+        spike_every=values.get("spike", 0),
+        min_above_max_every=values.get("minmax", 0),
+    )
+    return "-".join(kept) or "synthetic", knobs
+
+
 @dataclass(frozen=True)
 class RenderedFeed:
     body: bytes
@@ -97,7 +160,17 @@ def is_lab(slug: str) -> bool:
 
 
 def feed_rows(slug: str, seed: int, version: int = 0) -> list[dict[str, Any]]:
-    """The price list of partner ``slug`` (same slug, seed and version → same rows)."""
+    """The price list of partner ``slug`` (same slug, seed and version → same rows).
+
+    A slug with knob segments (see ``FeedKnobs``) gets a synthetic list shaped by them.
+    """
+    base, knobs = feed_knobs(slug)
+    if knobs.active:
+        return _knob_rows(base, seed, version, knobs)
+    return _catalogue_rows(slug, seed, version)
+
+
+def _catalogue_rows(slug: str, seed: int, version: int) -> list[dict[str, Any]]:
     rng = random.Random(f"{seed}:feed:{slug}:{version}")
     level = rng.uniform(0.8, 1.3)  # this partner's price level against the city
     prefix = "".join(part[0] for part in slug.split("-") if part).upper()[:4] or "P"
@@ -169,6 +242,83 @@ def feed_rows(slug: str, seed: int, version: int = 0) -> list[dict[str, Any]]:
     return rows
 
 
+@dataclass(frozen=True)
+class _Item:
+    name: str
+    kind: str
+    base: int
+    ward: str = ""
+    setting: str = "OUTPATIENT"
+    procedure: str = ""
+    lab_test: str = ""
+    spread: float = 1.0
+
+
+def _catalogue(lab: bool) -> list[_Item]:
+    if lab:
+        return [_Item(name, "LAB_TEST", base, lab_test=slug) for slug, name, base in LAB_TESTS] + [
+            _Item(name, "HEALTH_PACKAGE", base, procedure=slug)
+            for slug, name, base in HEALTH_PACKAGES
+        ]
+    items = [_Item("OPD Consultation", "CONSULTATION", 800)]
+    for slug, name, base in SURGERIES:
+        for step, ward in enumerate(SURGERY_WARDS):
+            label = f"{name} - {ward.replace('_', ' ').title()} ward"
+            price = int(base * (1 + 0.25 * step))
+            items.append(
+                _Item(label, "SURGERY_PACKAGE", price, ward, "INPATIENT", slug, spread=1.35)
+            )
+    items += [_Item(name, "PROCEDURE", base, procedure=slug) for slug, name, base in PROCEDURES]
+    for ward, base in ROOM_RENT:
+        label = f"Room rent per day - {ward.replace('_', ' ').title()}"
+        items.append(_Item(label, "ROOM_RENT", base, ward, "INPATIENT"))
+    items += [_Item(name, "LAB_TEST", base, lab_test=slug) for slug, name, base in LAB_TESTS]
+    return items
+
+
+def _knob_rows(base: str, seed: int, version: int, knobs: FeedKnobs) -> list[dict[str, Any]]:
+    # Seeded without the version: a bump moves prices by BUMP_STEP only, and a shorter list
+    # is a prefix of a longer one (so lowering ``rows`` makes the tail vanish).
+    rng = random.Random(f"{seed}:feed:{base}:knobs")
+    level = rng.uniform(0.8, 1.3)
+    prefix = "".join(part[0] for part in base.split("-") if part).upper()[:4] or "P"
+    items = _catalogue(is_lab(base))
+    count = knobs.rows if knobs.rows is not None else len(items)
+    rows: list[dict[str, Any]] = []
+    for index in range(count):
+        item = items[index % len(items)]
+        branch = index // len(items)
+        jitter, spread, coin = rng.uniform(0.9, 1.1), rng.uniform(1.0, item.spread), rng.random()
+        factor = 1 + BUMP_STEP * version
+        if version >= 1 and knobs.spike_every and (index + 1) % knobs.spike_every == 0:
+            factor *= SPIKE_FACTOR
+        price_min = _rupees(item.base * level * jitter * factor)
+        price_max = _rupees(float(price_min) * spread) if item.spread > 1 else price_min
+        offer = _rupees(float(price_min) * 0.85) if coin < 0.3 else None
+        row = {
+            "external_ref": f"{prefix}-{index + 1:06d}",
+            "name": item.name if branch == 0 else f"{item.name} (centre {branch + 1})",
+            "kind": item.kind,
+            "ward": item.ward,
+            "setting": item.setting,
+            "procedure_slug": item.procedure,
+            "lab_test_slug": item.lab_test,
+            "price_min": str(price_min),
+            "price_max": str(price_max),
+            "list_price": str(price_max),
+            "offer_price": "" if offer is None else str(offer),
+            "valid_until": VALID_UNTIL.isoformat(),
+        }
+        if knobs.min_above_max_every and (index + 1) % knobs.min_above_max_every == 0:
+            row["price_min"] = str(_rupees(float(price_max) * 1.5))
+        if knobs.is_bad(index):
+            column, value = CORRUPTIONS[((index + 1) // knobs.bad_period - 1) % len(CORRUPTIONS)]
+            row[column] = value
+        rows.append(row)
+    return rows
+
+
+@lru_cache(maxsize=8)  # big synthetic feeds are costly to render, and render is pure
 def render_feed(slug: str, fmt: str, seed: int, version: int = 0) -> RenderedFeed:
     """The feed body in ``fmt`` ("json" or "csv") with its strong ETag."""
     rows = feed_rows(slug, seed, version)

@@ -20,6 +20,8 @@ NODE_TYPES = (
     "City",
     "Specialty",
     "LabTest",
+    "Appointment",
+    "Patient",
 )
 _RAW = re.compile(r"^([A-Za-z]+):([1-9][0-9]{0,17})$")
 

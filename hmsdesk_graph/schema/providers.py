@@ -5,7 +5,7 @@ Nested fields are one-line loader calls; private phones and emails are not in th
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -14,6 +14,8 @@ import strawberry
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import TargetKind
+from hmsdesk_graph.errors import BadUserInput
+from hmsdesk_graph.loaders.availability import IST, WINDOW_DAYS, today_ist
 from hmsdesk_graph.loaders.providers import HospitalPractitionerCountKey, HospitalPractitionersKey
 from hmsdesk_graph.pagination import scope_of
 from hmsdesk_graph.schema.catalog import City, LabTest, Locality, Specialty, specialty_id_for_slug
@@ -66,6 +68,25 @@ class Fees:
     video: Decimal | None
     currency: str
     follow_up_free_days: int
+
+
+@strawberry.type(description="One day's open slots.")
+class DayAvailability:
+    date: date
+    slots: list[datetime]
+
+
+def day_availability(
+    slots: tuple[datetime, ...], first_day: date, days: int
+) -> list[DayAvailability]:
+    """Slots grouped by India date, one entry per day of the window (empty days included)."""
+    now = datetime.now(UTC)
+    by_day: dict[date, list[datetime]] = {first_day + timedelta(days=i): [] for i in range(days)}
+    for slot in slots:
+        day = slot.astimezone(IST).date()
+        if day in by_day and slot > now:
+            by_day[day].append(slot)
+    return [DayAvailability(date=day, slots=sorted(found)) for day, found in by_day.items()]
 
 
 def _accreditations(raw: list[dict[str, Any]]) -> list[Accreditation]:
@@ -198,6 +219,21 @@ class PractitionerRole(Node):
             slot_minutes=row.slot_minutes,
             _row=row,
         )
+
+    @strawberry.field(
+        description="The next open slot, live from the practice system (null when unavailable)."
+    )
+    async def next_available_slot(self, info: Info) -> datetime | None:
+        slots = await info.context.loaders.slots_by_role_id.load(self._row.pk)
+        now = datetime.now(UTC)
+        return next((slot for slot in slots if slot > now), None)
+
+    @strawberry.field(description="Open slots per day for up to 7 days, live from the practice.")
+    async def availability(self, info: Info, days: int = 7) -> list[DayAvailability] | None:
+        if not 1 <= days <= WINDOW_DAYS:
+            raise BadUserInput(f"days must be 1 to {WINDOW_DAYS}.", argument="days")
+        slots = await info.context.loaders.slots_by_role_id.load(self._row.pk)
+        return day_availability(slots, today_ist(), days)
 
     @strawberry.field
     async def practitioner(self, info: Info) -> Practitioner | None:

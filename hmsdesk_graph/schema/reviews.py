@@ -10,7 +10,7 @@ import strawberry
 
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.db import models
-from hmsdesk_graph.db.enums import TargetKind
+from hmsdesk_graph.db.enums import ReviewStatus, TargetKind
 from hmsdesk_graph.loaders.reviews import RatingCounts, ReviewsKey, TargetKey
 from hmsdesk_graph.pagination import scope_of
 from hmsdesk_graph.schema.connection import Connection, make_connection
@@ -19,6 +19,8 @@ from hmsdesk_graph.schema.node import Node, to_global_id
 
 if TYPE_CHECKING:
     from hmsdesk_graph.schema.providers import Provider
+
+strawberry.enum(ReviewStatus)
 
 # Below this many answers a percentage says more about chance than about the provider.
 MIN_RECOMMENDATIONS_FOR_PERCENT = 10
@@ -81,6 +83,9 @@ class Review(Node):
     wait_time: WaitTime | None
     text: str
     created_at: datetime
+    status: ReviewStatus = strawberry.field(
+        description="Always PUBLISHED in public lists; the author sees their own in any status."
+    )
     author: ReviewAuthor
     reply: ReviewReply | None
     _row: strawberry.Private[models.Review]
@@ -95,6 +100,7 @@ class Review(Node):
             wait_time=row.wait_time,
             text=row.text,
             created_at=row.created_at,
+            status=row.status,
             author=ReviewAuthor(
                 display_name=row.author_display_name, verified_patient=row.verified_patient
             ),

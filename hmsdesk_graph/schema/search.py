@@ -20,6 +20,12 @@ class AvailabilityWindow(Enum):
     NEXT_7_DAYS = "NEXT_7_DAYS"
 
 
+@strawberry.enum(description="What decided an availability filter.")
+class AvailabilitySource(Enum):
+    LIVE = "LIVE"
+    WEEKLY_HOURS = "WEEKLY_HOURS"
+
+
 @strawberry.enum
 class PractitionerSort(Enum):
     RELEVANCE = "RELEVANCE"
@@ -83,6 +89,10 @@ class PractitionerSearchEdge:
 class PractitionerSearchConnection:
     edges: list[PractitionerSearchEdge]
     page_info: PageInfo
+    availability_source: AvailabilitySource | None = strawberry.field(
+        description="With an availability filter: live slots, or weekly hours when the "
+        "practice system did not answer."
+    )
     _count: strawberry.Private[Callable[[], Awaitable[int]]]
     _facets: strawberry.Private[Callable[[], Awaitable[PractitionerFacets]]]
 

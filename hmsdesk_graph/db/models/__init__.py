@@ -2,9 +2,10 @@
 
 from hmsdesk_graph.db.models.care import Appointment, Patient, Review, SlotBooking
 from hmsdesk_graph.db.models.catalog import LabTest, Specialty
-from hmsdesk_graph.db.models.feeds import Feed, FeedRun
+from hmsdesk_graph.db.models.feeds import Feed, FeedRun, QuarantinedPrice
 from hmsdesk_graph.db.models.geo import City, Locality
 from hmsdesk_graph.db.models.prices import PackageLabTest, PricePackage
+from hmsdesk_graph.db.models.privacy import AuditLog, Consent, ErasureRequest
 from hmsdesk_graph.db.models.providers import (
     DiagnosticCenter,
     Hospital,
@@ -29,6 +30,7 @@ __models__ = [
     DiagnosticCenter,
     Feed,
     FeedRun,
+    QuarantinedPrice,
     PricePackage,
     PackageLabTest,
     Patient,
@@ -38,14 +40,20 @@ __models__ = [
     Campaign,
     ListingEvent,
     DailyStat,
+    Consent,
+    AuditLog,
+    ErasureRequest,
 ]
 
 __all__ = [
     "Appointment",
+    "AuditLog",
     "Campaign",
     "City",
+    "Consent",
     "DailyStat",
     "DiagnosticCenter",
+    "ErasureRequest",
     "Feed",
     "FeedRun",
     "Hospital",
@@ -60,6 +68,7 @@ __all__ = [
     "PractitionerRole",
     "PractitionerSpecialty",
     "PricePackage",
+    "QuarantinedPrice",
     "Review",
     "SlotBooking",
     "Specialty",

@@ -58,6 +58,8 @@ class Appointment(Model):
     visit_kind = fields.CharEnumField(VisitKind, default=VisitKind.CONSULTATION)
     slot_start = fields.DatetimeField()
     status = fields.CharEnumField(AppointmentStatus, default=AppointmentStatus.BOOKED)
+    # False while a REQUEST-mode booking waits for the practice; NULL (older rows) = confirmed.
+    confirmed = fields.BooleanField(null=True, default=True)
     guest_name_ciphertext = fields.TextField(null=True)
     guest_phone_ciphertext = fields.TextField(null=True)
     guest_phone_hash = fields.CharField(max_length=64, null=True, db_index=True)

@@ -1,4 +1,4 @@
-"""Partner price feeds and the record of each ingestion run."""
+"""Partner price feeds, the record of each ingestion run, and quarantined feed rows."""
 
 from tortoise import fields
 from tortoise.models import Model
@@ -42,8 +42,43 @@ class FeedRun(Model):
     rows_upserted = fields.IntField(default=0)
     rows_rejected = fields.IntField(default=0)
     rows_quarantined = fields.IntField(default=0)
+    # Rows identical to what is stored (left alone) and stored rows the feed no longer lists.
+    rows_unchanged = fields.IntField(default=0)
+    rows_stale = fields.IntField(default=0)
+    error = fields.TextField(null=True)  # why a FAILED run failed (no URL, no row values)
     report = fields.JSONField(default=dict)
 
     class Meta:
         table = "feed_run"
         indexes = (("feed_id", "started_at"),)
+
+
+class QuarantinedPrice(Model):
+    """A feed row held back from price_package for review, never served.
+
+    One row per feed and external_ref: the latest anomalous price the feed sent for it (a
+    jump of more than half against the stored price, or a minimum above the maximum). It
+    goes away when the feed sends an acceptable price for that row again.
+    """
+
+    id = fields.IntField(primary_key=True)
+    feed = fields.ForeignKeyField("hmsdesk.Feed", related_name=False, on_delete=fields.CASCADE)
+    feed_id: int
+    feed_run = fields.ForeignKeyField(
+        "hmsdesk.FeedRun", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    feed_run_id: int | None  # the run that first sent this proposal
+    external_ref = fields.CharField(max_length=96)
+    line = fields.IntField()  # CSV line, or position in a JSON feed's rows (1-based)
+    reason = fields.CharField(max_length=32)  # PRICE_JUMP or MIN_ABOVE_MAX
+    detail = fields.CharField(max_length=200)
+    price_min_paise = fields.BigIntField()
+    price_max_paise = fields.BigIntField()
+    previous_min_paise = fields.BigIntField(null=True)
+    previous_max_paise = fields.BigIntField(null=True)
+    proposal = fields.JSONField(default=dict)  # the whole validated row, to accept it later
+    quarantined_at = fields.DatetimeField()
+
+    class Meta:
+        table = "quarantined_price"
+        unique_together = (("feed", "external_ref"),)

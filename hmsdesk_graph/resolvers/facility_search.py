@@ -1,0 +1,281 @@
+"""`searchHospitals` and `searchDiagnosticCenters`: validate, run the search, shape the page.
+
+Also the argument checks the price searches share (lab test slugs, ratings, page info).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from tortoise.models import Model
+
+from hmsdesk_graph.context import Info
+from hmsdesk_graph.db import models
+from hmsdesk_graph.db.sql import SqlBuilder, models_from_rows
+from hmsdesk_graph.errors import BadUserInput
+from hmsdesk_graph.pagination import Key, Page, scope_of
+from hmsdesk_graph.resolvers.search import locality_ids_for_slugs
+from hmsdesk_graph.schema.catalog import city_id_for_slug
+from hmsdesk_graph.schema.connection import PageInfo
+from hmsdesk_graph.schema.facility_search import (
+    DiagnosticCenterFacets,
+    DiagnosticCenterSearchConnection,
+    DiagnosticCenterSearchEdge,
+    DiagnosticCenterSearchFilter,
+    DiagnosticCenterSort,
+    HospitalFacets,
+    HospitalSearchConnection,
+    HospitalSearchEdge,
+    HospitalSearchFilter,
+    HospitalSort,
+)
+from hmsdesk_graph.schema.providers import DiagnosticCenter, Hospital
+from hmsdesk_graph.schema.search import FacetValue, NearInput
+from hmsdesk_graph.search.facilities import (
+    CENTER,
+    HOSPITAL,
+    FacilitySearch,
+    search_count,
+    search_facets,
+    search_page,
+)
+from hmsdesk_graph.search.query import Near
+from hmsdesk_graph.search.text import understand
+
+M = TypeVar("M", bound=Model)
+# Accreditation bodies a filter may name (the facets list the ones present).
+HOSPITAL_ACCREDITATIONS = ("NABH", "JCI", "NABL")
+CENTER_ACCREDITATIONS = ("NABL", "CAP")
+KIND_LABELS = {"HOSPITAL": "Hospital", "CLINIC": "Clinic", "NURSING_HOME": "Nursing home"}
+
+
+async def lab_test_ids_for_slugs(slugs: Sequence[str], argument: str) -> tuple[int, ...]:
+    """Ids of lab test slugs in the given order; BAD_USER_INPUT naming any unknown one."""
+    if not slugs:
+        return ()
+    q = SqlBuilder()
+    rows = await q.fetch(f"SELECT id, slug FROM lab_test WHERE slug {q.in_texts(slugs)}")
+    found = {str(r["slug"]): int(r["id"]) for r in rows}
+    unknown = [s for s in slugs if s not in found]
+    if unknown:
+        raise BadUserInput(
+            f"Unknown lab test {', '.join(map(repr, unknown))} in `{argument}`:"
+            " use a slug from `labTests`.",
+            argument=argument,
+        )
+    return tuple(found[s] for s in slugs)
+
+
+def rating_centi(min_rating: float | None) -> int | None:
+    if min_rating is None:
+        return None
+    if not 0 <= min_rating <= 5:
+        raise BadUserInput("filter.minRating must be between 0 and 5.", argument="minRating")
+    return round(min_rating * 100)
+
+
+def checked_near(near: NearInput | None, sort: str) -> Near | None:
+    checked = Near.checked(near.lat, near.lng, near.radius_km) if near else None
+    if sort == "DISTANCE" and checked is None:
+        raise BadUserInput("sort: DISTANCE needs `near`.", argument="sort")
+    return checked
+
+
+def _accreditations(values: list[str] | None, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    names = sorted({v.strip().upper() for v in values or []})
+    unknown = [n for n in names if n not in allowed]
+    if unknown:
+        raise BadUserInput(
+            f"filter.accreditations: unknown {', '.join(unknown)}; use any of"
+            f" {', '.join(allowed)}.",
+            argument="accreditations",
+        )
+    return tuple(names)
+
+
+def page_info(page: Page, has_more: bool, cursors: list[str]) -> PageInfo:
+    return PageInfo(
+        has_next_page=has_more,
+        has_previous_page=page.after is not None,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else None,
+    )
+
+
+def rows_and_cursors(
+    info: Info, model: type[M], scope: str, rows: list[dict[str, Any]], keys: list[Key], first: int
+) -> tuple[list[M], list[str], bool]:
+    """The visible page as model instances, their cursors, and whether more rows follow."""
+    codec = info.context.cursors
+    visible = models_from_rows(model, rows[:first])
+    return visible, [codec.encode(scope, key) for key in keys[:first]], len(rows) > first
+
+
+async def _specialty_ids(info: Info, slugs: list[str]) -> tuple[int, ...]:
+    """One statement for every slug (the loader batches them)."""
+    rows = await info.context.loaders.specialty_by_slug.load_many(slugs)
+    unknown = [slug for slug, row in zip(slugs, rows, strict=True) if row is None]
+    if unknown:
+        raise BadUserInput(
+            f"Unknown specialty {', '.join(map(repr, unknown))}: use a slug from `specialties`.",
+            argument="specialties",
+        )
+    return tuple(sorted({int(row.pk) for row in rows if row is not None}))
+
+
+def _scope(field: str, s: FacilitySearch) -> str:
+    return scope_of(
+        field,
+        city=s.city_id,
+        text=s.text.terms,
+        kinds=s.kinds,
+        specialties=s.specialty_ids,
+        localities=s.locality_ids,
+        accreditations=s.accreditations,
+        open=s.open_24x7,
+        emergency=s.emergency,
+        home=s.home_collection,
+        turnaround=s.max_turnaround_hours,
+        tests=s.lab_test_ids,
+        rating=s.min_rating_centi,
+        near=s.near,
+        sort=s.sort,
+    )
+
+
+def _values(rows: list[tuple[str, str, int]], labels: dict[str, str] | None = None) -> list[Any]:
+    return [FacetValue(value=v, label=(labels or {}).get(v, name), count=n) for v, name, n in rows]
+
+
+async def _hospital_facets(s: FacilitySearch) -> HospitalFacets:
+    rows = await search_facets(s)
+    return HospitalFacets(
+        kinds=_values(rows["kinds"], KIND_LABELS),
+        specialties=_values(rows["specialties"]),
+        localities=_values(rows["localities"]),
+        accreditations=_values(rows["accreditations"]),
+    )
+
+
+async def _center_facets(s: FacilitySearch) -> DiagnosticCenterFacets:
+    rows = await search_facets(s)
+    home = {v: n for v, _, n in rows["homeCollection"]}
+    return DiagnosticCenterFacets(
+        localities=_values(rows["localities"]),
+        accreditations=_values(rows["accreditations"]),
+        home_collection=[
+            FacetValue(value="true", label="Home collection", count=home.get("true", 0)),
+            FacetValue(value="false", label="No home collection", count=home.get("false", 0)),
+        ],
+    )
+
+
+async def resolve_search_hospitals(
+    info: Info,
+    city: str,
+    query: str | None = None,
+    filter: HospitalSearchFilter | None = None,
+    near: NearInput | None = None,
+    sort: HospitalSort = HospitalSort.RELEVANCE,
+    first: int | None = None,
+    after: str | None = None,
+) -> HospitalSearchConnection:
+    """Hospitals, clinics and nursing homes of a city by text, filters and distance."""
+    ctx = info.context
+    f = filter or HospitalSearchFilter()
+    city_id = await city_id_for_slug(info, city)
+    search = FacilitySearch(
+        table=HOSPITAL,
+        city_id=city_id,
+        text=await understand(query),
+        kinds=tuple(sorted({k.value for k in f.kinds or []})),
+        specialty_ids=await _specialty_ids(info, f.specialties or []),
+        locality_ids=await locality_ids_for_slugs(info, city_id, f.localities or []),
+        accreditations=_accreditations(f.accreditations, HOSPITAL_ACCREDITATIONS),
+        open_24x7=f.open_24x7,
+        emergency=f.emergency,
+        min_rating_centi=rating_centi(f.min_rating),
+        near=checked_near(near, sort.value),
+        sort=sort.value,
+    )
+    scope = _scope("searchHospitals", search)
+    page = ctx.cursors.page(scope, first, after, ctx.settings)
+    rows, keys = await search_page(search, page)
+    hospitals, cursors, more = rows_and_cursors(
+        info, models.Hospital, scope, rows, keys, page.first
+    )
+    ctx.loaders.prime_hospitals(hospitals)
+    return HospitalSearchConnection(
+        edges=[
+            HospitalSearchEdge(
+                cursor=cursor,
+                node=Hospital.from_row(h),
+                sponsored=False,
+                distance_km=search.near.distance_km(h.lat, h.lng) if search.near else None,
+            )
+            for h, cursor in zip(hospitals, cursors, strict=True)
+        ],
+        page_info=page_info(page, more, cursors),
+        _count=lambda: search_count(search),
+        _facets=lambda: _hospital_facets(search),
+    )
+
+
+async def resolve_search_diagnostic_centers(
+    info: Info,
+    city: str,
+    query: str | None = None,
+    filter: DiagnosticCenterSearchFilter | None = None,
+    near: NearInput | None = None,
+    sort: DiagnosticCenterSort = DiagnosticCenterSort.RELEVANCE,
+    first: int | None = None,
+    after: str | None = None,
+) -> DiagnosticCenterSearchConnection:
+    """Diagnostic centers of a city by text, filters and distance."""
+    ctx = info.context
+    f = filter or DiagnosticCenterSearchFilter()
+    city_id = await city_id_for_slug(info, city)
+    turnaround = f.max_report_turnaround_hours
+    if turnaround is not None and turnaround < 1:
+        raise BadUserInput(
+            "filter.maxReportTurnaroundHours must be at least 1.",
+            argument="maxReportTurnaroundHours",
+        )
+    search = FacilitySearch(
+        table=CENTER,
+        city_id=city_id,
+        text=await understand(query),
+        locality_ids=await locality_ids_for_slugs(info, city_id, f.localities or []),
+        accreditations=_accreditations(f.accreditations, CENTER_ACCREDITATIONS),
+        home_collection=f.home_collection,
+        max_turnaround_hours=turnaround,
+        lab_test_ids=tuple(
+            sorted(set(await lab_test_ids_for_slugs(f.lab_tests or [], "labTests")))
+        ),
+        min_rating_centi=rating_centi(f.min_rating),
+        open_24x7=f.open_24x7,
+        near=checked_near(near, sort.value),
+        sort=sort.value,
+    )
+    scope = _scope("searchDiagnosticCenters", search)
+    page = ctx.cursors.page(scope, first, after, ctx.settings)
+    rows, keys = await search_page(search, page)
+    centers, cursors, more = rows_and_cursors(
+        info, models.DiagnosticCenter, scope, rows, keys, page.first
+    )
+    ctx.loaders.prime_diagnostic_centers(centers)
+    return DiagnosticCenterSearchConnection(
+        edges=[
+            DiagnosticCenterSearchEdge(
+                cursor=cursor,
+                node=DiagnosticCenter.from_row(c),
+                sponsored=False,
+                distance_km=search.near.distance_km(c.lat, c.lng) if search.near else None,
+            )
+            for c, cursor in zip(centers, cursors, strict=True)
+        ],
+        page_info=page_info(page, more, cursors),
+        _count=lambda: search_count(search),
+        _facets=lambda: _center_facets(search),
+    )

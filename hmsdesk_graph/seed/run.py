@@ -1,0 +1,133 @@
+"""Seeding a database: decide the world, plan the visits, then stream every table to disk."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from tortoise import connections
+
+from hmsdesk_graph.db.connection import is_postgres
+from hmsdesk_graph.db.crypto import FieldCipher
+from hmsdesk_graph.seed import (
+    campaigns,
+    facilities,
+    practitioners,
+    prices,
+    reference,
+    reviews,
+    visits,
+)
+from hmsdesk_graph.seed.drafts import World
+from hmsdesk_graph.seed.maintenance import CONNECTION, database_is_empty
+from hmsdesk_graph.seed.plan import VisitPlan, build_plan
+from hmsdesk_graph.seed.prices import PriceBook
+from hmsdesk_graph.seed.scale import get_scale
+from hmsdesk_graph.seed.tables import TableRows
+from hmsdesk_graph.seed.visits import People
+from hmsdesk_graph.seed.vocabulary import load_vocabulary
+from hmsdesk_graph.seed.world import build_world
+from hmsdesk_graph.seed.writer import BulkWriter, PostgresWriter, SqliteWriter
+
+
+@dataclass
+class SeedReport:
+    """What a seed run wrote: rows per table (in write order) and the wall-clock time."""
+
+    scale: str
+    seed: int
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+    def format(self) -> str:
+        width = max([len("total"), *(len(t) for t in self.rows)])
+        lines = [f"Seeded scale {self.scale!r} with seed {self.seed}:"]
+        lines += [f"  {table:<{width}}  {count:>11,}" for table, count in self.rows.items()]
+        rate = self.total_rows / self.seconds if self.seconds > 0 else 0.0
+        lines.append(
+            f"  {'total':<{width}}  {self.total_rows:>11,} rows in {self.seconds:.1f} s"
+            f" ({rate:,.0f} rows/s)"
+        )
+        return "\n".join(lines)
+
+
+def _tables(
+    world: World, plan: VisitPlan, book: PriceBook, people: People, cipher: FieldCipher
+) -> Iterator[TableRows]:
+    """Tables in foreign-key order. Lazy: each is built after the previous one was written."""
+    vocab = world.vocab
+    yield reference.city_rows(vocab)
+    yield reference.locality_rows(world)
+    yield reference.specialty_rows(vocab)
+    yield reference.lab_test_rows(vocab)
+    yield facilities.partner_rows(world, cipher)
+    yield practitioners.practitioner_rows(world, plan, cipher)
+    yield practitioners.practitioner_specialty_rows(world)
+    yield facilities.hospital_rows(world, plan, cipher)
+    yield facilities.hospital_specialty_rows(world)
+    yield practitioners.role_rows(world, plan, cipher)
+    yield facilities.center_rows(world, plan, cipher)
+    yield prices.feed_rows(book)
+    yield prices.package_rows(book)
+    yield prices.package_lab_test_rows(book)
+    yield visits.patient_rows(world, plan, people, cipher)
+    yield visits.appointment_rows(world, plan, book, people, cipher)
+    yield visits.slot_booking_rows(people)  # filled while the appointments were generated
+    yield reviews.review_rows(world, plan, people)
+    yield campaigns.campaign_rows(world)
+
+
+def _note(enabled: bool, message: str) -> None:
+    if enabled:
+        print(message, file=sys.stderr, flush=True)
+
+
+async def seed_database(
+    scale: str, seed: int, cipher: FieldCipher, progress: bool = True
+) -> SeedReport:
+    """Fill an empty database with the deterministic data set of `scale` ("small"/"medium").
+
+    Raises ValueError for an unknown scale and RuntimeError when the database is not empty.
+    PostgreSQL loads everything in one transaction; SQLite commits table by table, so a
+    failed SQLite run needs `reset_database()` before the next attempt.
+    """
+    spec = get_scale(scale)
+    started = time.perf_counter()
+    if not await database_is_empty():
+        raise RuntimeError("the database already holds data: reset it before seeding")
+    world = build_world(load_vocabulary(), spec, seed)
+    plan = build_plan(world)
+    book = prices.build_prices(world)
+    people = visits.name_patients(world, plan)
+    _note(
+        progress,
+        f"planned {len(world.practitioners):,} practitioners, {plan.appointments:,} appointments,"
+        f" {plan.reviews:,} reviews, {len(book.packages):,} packages"
+        f" in {time.perf_counter() - started:.1f} s",
+    )
+    client = connections.get(CONNECTION)
+    writer: BulkWriter
+    if is_postgres(client):
+        async with client.acquire_connection() as conn:
+            async with conn.transaction():
+                # One transaction: a failure leaves nothing half-seeded.
+                await conn.execute("SET LOCAL statement_timeout = 0")
+                writer = PostgresWriter(conn, progress)
+                for data in _tables(world, plan, book, people, cipher):
+                    await writer.write(data)
+                await writer.reset_sequences()
+            async with conn.transaction():
+                await conn.execute("SET LOCAL statement_timeout = 0")
+                await conn.execute("ANALYZE " + ", ".join(f'"{t}"' for t in writer.written))
+    else:
+        writer = SqliteWriter(CONNECTION, progress)
+        for data in _tables(world, plan, book, people, cipher):
+            await writer.write(data)
+        await client.execute_script("ANALYZE")
+    return SeedReport(scale, seed, dict(writer.written), time.perf_counter() - started)

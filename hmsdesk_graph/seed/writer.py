@@ -1,0 +1,220 @@
+"""Bulk writing of generated rows: binary COPY on PostgreSQL, chunked executemany on SQLite.
+
+Rows arrive as tuples in the order of the generator's columns; the writer checks those
+columns against the tortoise model (so a renamed column fails loudly), fills columns the
+seed does not know about from the model's defaults, and converts values the driver cannot
+take as they are (JSON to text everywhere; dates and times to ISO text on SQLite, matching
+what tortoise writes there).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from enum import Enum
+from typing import Any
+
+import orjson
+from tortoise import Tortoise, fields
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.models import Model
+from tortoise.transactions import in_transaction
+
+from hmsdesk_graph.db.connection import APP_LABEL
+from hmsdesk_graph.progress import Progress
+from hmsdesk_graph.seed.clock import REFERENCE
+from hmsdesk_graph.seed.tables import Row, TableRows
+
+Converter = Callable[[Any], Any]
+
+SQLITE_CHUNK = 5_000
+_PROGRESS_STEP = 5_000
+
+
+def hmsdesk_models() -> list[type[Model]]:
+    return list(Tortoise.apps[APP_LABEL].values())
+
+
+def model_for_table(table: str) -> type[Model]:
+    for model in hmsdesk_models():
+        if model._meta.db_table == table:
+            return model
+    raise ValueError(f"no hmsdesk model is stored in table {table!r}")
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _converter(field: fields.Field[Any], dialect: str) -> Converter | None:
+    if isinstance(field, fields.JSONField):
+        return _json_text
+    if dialect == "sqlite" and isinstance(field, fields.DatetimeField):
+        return lambda value: value.isoformat(" ")
+    if dialect == "sqlite" and isinstance(field, fields.DateField):
+        return lambda value: value.isoformat()
+    return None
+
+
+class TableShape:
+    """The full column list of one table and how to turn a generated row into a driver row."""
+
+    def __init__(self, table: str, columns: Sequence[str], dialect: str) -> None:
+        model = model_for_table(table)
+        meta = model._meta
+        by_column = {
+            column: meta.fields_map[name] for name, column in meta.fields_db_projection.items()
+        }
+        unknown = [c for c in columns if c not in by_column]
+        if unknown:
+            raise ValueError(f"{table} has no column(s) {', '.join(unknown)}")
+        self.table = table
+        self.given = len(columns)
+        extra = [c for c in by_column if c not in columns]
+        self.columns = [*columns, *extra]
+        self.defaults = tuple(_default(table, c, by_column[c], dialect) for c in extra)
+        self.converters = [
+            (i, conv)
+            for i, column in enumerate(columns)
+            if (conv := _converter(by_column[column], dialect)) is not None
+        ]
+
+    def convert(self, row: Row) -> Row:
+        if len(row) != self.given:
+            raise ValueError(f"{self.table}: a row has {len(row)} values for {self.given} columns")
+        if not self.converters:
+            return row + self.defaults if self.defaults else row
+        values = list(row)
+        for i, conv in self.converters:
+            value = values[i]
+            if value is not None:
+                values[i] = conv(value)
+        values.extend(self.defaults)
+        return tuple(values)
+
+
+def _default(table: str, column: str, field: fields.Field[Any], dialect: str) -> Any:
+    """The value for a column the seed does not set (e.g. one added by a later migration)."""
+    if isinstance(field, fields.DatetimeField) and (field.auto_now or field.auto_now_add):
+        value: Any = REFERENCE
+    elif field.default is not None:
+        value = field.default() if callable(field.default) else field.default
+    elif field.null:
+        return None
+    else:
+        raise ValueError(
+            f"{table}.{column} is required and has no default: teach the seed about it"
+        )
+    if isinstance(value, Enum):
+        value = value.value
+    conv = _converter(field, dialect)
+    return conv(value) if conv else value
+
+
+def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    iterator = iter(rows)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+class BulkWriter:
+    """Writes whole tables; subclasses own the backend-specific transport."""
+
+    dialect = ""
+
+    def __init__(self, progress: bool) -> None:
+        self.progress = progress
+        self.written: dict[str, int] = {}
+
+    async def write(self, data: TableRows) -> int:
+        shape = TableShape(data.table, data.columns, self.dialect)
+        with Progress(data.table, data.total, enabled=self.progress) as bar:
+            count = await self._write(shape, data.rows, bar)
+        self.written[data.table] = self.written.get(data.table, 0) + count
+        return count
+
+    async def _write(self, shape: TableShape, rows: Iterable[Row], bar: Progress) -> int:
+        raise NotImplementedError
+
+
+class PostgresWriter(BulkWriter):
+    """COPY into the tables on one connection; the caller owns the surrounding transaction."""
+
+    dialect = "postgres"
+
+    def __init__(self, connection: Any, progress: bool) -> None:
+        super().__init__(progress)
+        self.connection = connection
+
+    async def _write(self, shape: TableShape, rows: Iterable[Row], bar: Progress) -> int:
+        count = 0
+
+        def records() -> Iterator[Row]:
+            # A plain generator: asyncpg encodes as it iterates and flushes every few hundred
+            # KB, so PostgreSQL ingests one buffer while Python generates the next.
+            nonlocal count
+            for row in rows:
+                yield shape.convert(row)
+                count += 1
+                if count % _PROGRESS_STEP == 0:
+                    bar.advance(_PROGRESS_STEP)
+            bar.advance(count % _PROGRESS_STEP)
+
+        await self.connection.copy_records_to_table(
+            shape.table, records=records(), columns=shape.columns
+        )
+        return count
+
+    async def reset_sequences(self) -> None:
+        """Ids were assigned by the seed: move each sequence past them for later inserts."""
+        for table in self.written:
+            await self.connection.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                f' GREATEST(MAX(id), 1), MAX(id) IS NOT NULL) FROM "{table}"'
+            )
+
+
+class SqliteWriter(BulkWriter):
+    """executemany in chunks, one transaction per table."""
+
+    dialect = "sqlite"
+
+    def __init__(self, connection_name: str, progress: bool) -> None:
+        super().__init__(progress)
+        self.connection_name = connection_name
+
+    async def _write(self, shape: TableShape, rows: Iterable[Row], bar: Progress) -> int:
+        names = ", ".join(f'"{c}"' for c in shape.columns)
+        marks = ", ".join("?" for _ in shape.columns)
+        sql = f'INSERT INTO "{shape.table}" ({names}) VALUES ({marks})'
+        count = 0
+        async with in_transaction(self.connection_name) as tx:
+            pending: asyncio.Task[None] | None = None
+            pending_size = 0
+            try:
+                for chunk in _chunks(rows, SQLITE_CHUNK):
+                    converted = [shape.convert(row) for row in chunk]
+                    if pending is not None:
+                        await pending
+                        bar.advance(pending_size)
+                    # Hand the chunk to aiosqlite's thread and let it start before generating
+                    # the next chunk, so SQLite's work overlaps with Python's.
+                    pending = asyncio.ensure_future(_execute_many(tx, sql, converted))
+                    pending_size = len(converted)
+                    count += pending_size
+                    await asyncio.sleep(0)
+                    await asyncio.sleep(0)
+                if pending is not None:
+                    await pending
+                    bar.advance(pending_size)
+            except BaseException:
+                if pending is not None and not pending.done():
+                    # Let the in-flight chunk finish before the transaction rolls back.
+                    await asyncio.gather(pending, return_exceptions=True)
+                raise
+        return count
+
+
+async def _execute_many(client: BaseDBAsyncClient, sql: str, rows: list[Row]) -> None:
+    await client.execute_many(sql, rows)  # type: ignore[arg-type]

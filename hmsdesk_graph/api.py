@@ -9,7 +9,6 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
-    DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -23,7 +22,7 @@ from hmsdesk_graph.api_personal import Mutation, PersonalQuery
 from hmsdesk_graph.config import Settings
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.error_format import log_unexpected
-from hmsdesk_graph.limits import max_directives_rule
+from hmsdesk_graph.limits import IntrospectionForStaff, max_directives_rule
 from hmsdesk_graph.resolvers.catalog import resolve_cities, resolve_lab_tests, resolve_specialties
 from hmsdesk_graph.resolvers.facility_search import (
     resolve_search_diagnostic_centers,
@@ -146,7 +145,7 @@ def _extensions(settings: Settings) -> list[Any]:
         ValidationCache(maxsize=512),
     ]
     if not settings.introspection_enabled:
-        extensions.append(DisableIntrospection())
+        extensions.insert(0, IntrospectionForStaff())
     return extensions
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from graphql import DirectiveNode, GraphQLError, ValidationContext, ValidationRule
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import SchemaExtension
 
 from hmsdesk_graph.errors import ErrorCode
 
@@ -29,3 +32,16 @@ def max_directives_rule(limit: int) -> type[ValidationRule]:
                 )
 
     return MaxDirectives
+
+
+class IntrospectionForStaff(SchemaExtension):
+    """Outside development, only INTERNAL and ADMIN viewers may introspect the schema."""
+
+    def on_operation(self) -> Iterator[None]:
+        viewer = getattr(self.execution_context.context, "viewer", None)
+        if viewer is None or not viewer.is_staff:
+            self.execution_context.validation_rules = (
+                *self.execution_context.validation_rules,
+                NoSchemaIntrospectionCustomRule,
+            )
+        yield

@@ -23,13 +23,13 @@ class StatementCounter:
     """Counts the statements sent to the database while it is the active counter."""
 
     count: int = 0
-    statements: list[str] = field(default_factory=list)
+    statements: list[tuple[str, Any]] = field(default_factory=list)
     keep_text: bool = False
 
-    def record(self, sql: str) -> None:
+    def record(self, sql: str, params: Any = None) -> None:
         self.count += 1
         if self.keep_text:
-            self.statements.append(sql)
+            self.statements.append((sql, params))
 
 
 _active: ContextVar[StatementCounter | None] = ContextVar("hmsdesk_statements", default=None)
@@ -54,7 +54,7 @@ def _wrap(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]
         counter = _active.get()
         if counter is None or _inside.get():
             return await method(self, query, *args, **kwargs)
-        counter.record(query)
+        counter.record(query, args[0] if args else None)
         token = _inside.set(True)
         try:
             return await method(self, query, *args, **kwargs)

@@ -102,3 +102,32 @@ async def test_rs256_tokens_need_the_configured_public_key(http: Any, settings: 
 
     viewer = TokenService(replace(settings, jwt_public_key=public)).verify(token)
     assert viewer.role is Role.INTERNAL and viewer.subject == "staff:y"
+
+
+async def test_introspection_outside_development_is_for_staff_only(
+    settings: Settings, database_url: str
+) -> None:
+    from dataclasses import replace
+
+    import httpx
+
+    from hmsdesk_graph.app import create_app
+
+    production_like = replace(settings, env="test")
+    app = create_app(production_like)
+    query = {"query": "{ __schema { queryType { name } } }"}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            anonymous = await client.post("/graphql", json=query)
+            assert anonymous.status_code == 400
+            token = TokenService(settings).mint(Role.INTERNAL, subject="staff:dev")
+            staff = await client.post(
+                "/graphql", json=query, headers={"authorization": f"Bearer {token}"}
+            )
+            assert staff.json()["data"] == {"__schema": {"queryType": {"name": "Query"}}}
+            partner = TokenService(settings).mint(Role.PARTNER, partner_id=1)
+            refused = await client.post(
+                "/graphql", json=query, headers={"authorization": f"Bearer {partner}"}
+            )
+            assert refused.status_code == 400

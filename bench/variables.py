@@ -158,6 +158,13 @@ BY_ROOT_FIELD: dict[str, Factory] = {
 }
 
 
+# Root fields that answer only a signed-in viewer: the benchmark sends anonymous requests.
+NEEDS_VIEWER = {
+    "me": "a PATIENT token",
+    "reach": "a PARTNER token (and the partner's own listings)",
+}
+
+
 @dataclass(frozen=True)
 class Plan:
     """An operation to drive, with the variable sets to rotate through."""
@@ -191,6 +198,11 @@ def plan_operation(op: Operation, cat: Catalogue) -> Plan | Skipped:
         # Driving a write in a loop would change the data under the other runs.
         return Skipped(op.name, f"a {op.kind}: the benchmark drives read operations only")
     if found is None:
+        viewer = [NEEDS_VIEWER[r] for r in op.root_fields if r in NEEDS_VIEWER]
+        if viewer:
+            return Skipped(
+                op.name, f"needs {viewer[0]}; the benchmark sends anonymous requests only"
+            )
         if not op.variables:
             return Plan(op, ({},), "declares no variables")
         roots = ", ".join(op.root_fields)

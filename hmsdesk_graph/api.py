@@ -19,6 +19,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from hmsdesk_graph.api_personal import Mutation, PersonalQuery
+from hmsdesk_graph.api_reach import ReachQuery
 from hmsdesk_graph.config import Settings
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.error_format import log_unexpected
@@ -59,7 +60,7 @@ logger = logging.getLogger("hmsdesk_graph.api")
 
 
 @strawberry.type
-class Query(PersonalQuery):
+class Query(PersonalQuery, ReachQuery):
     node: Node | None = strawberry.field(
         resolver=resolve_node, description="Any object by its global ID."
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.scalars import JSON
 
+from hmsdesk_graph.api_reach import ReachMutation
 from hmsdesk_graph.resolvers.bookings import (
     BookAppointmentPayload,
     resolve_book_appointment,
@@ -60,7 +61,7 @@ class PersonalQuery:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(ReachMutation):
     book_appointment: BookAppointmentPayload = strawberry.field(
         resolver=resolve_book_appointment,
         description="Book a slot (patient or guest); the same idempotencyKey books once.",

@@ -22,6 +22,7 @@ from hmsdesk_graph.db.connection import close_database, open_database, read_conn
 from hmsdesk_graph.db.crypto import FieldCipher
 from hmsdesk_graph.events import EventRecorder
 from hmsdesk_graph.graphql_http import GraphQLEndpoint, json_response
+from hmsdesk_graph.outbox import OutboxWorker
 from hmsdesk_graph.pagination import CursorCodec
 from hmsdesk_graph.ratelimit import SlidingWindowLimiter
 from hmsdesk_graph.upstream import Upstreams, deadline_in
@@ -84,9 +85,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         upstreams = await Upstreams.open(settings)
         app.state.upstreams = state.upstreams = upstreams
         events.start()
+        outbox = OutboxWorker(upstreams)
+        outbox.start()
         try:
             yield
         finally:
+            await outbox.stop()
             await events.stop()
             await upstreams.close()
             await close_database()

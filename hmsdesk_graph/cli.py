@@ -79,6 +79,25 @@ async def _seed(settings: Settings, scale: str, seed: int, reset: bool, only_if_
         await close_database()
 
 
+async def _rollup(settings: Settings, first: str | None, last: str | None) -> int:
+    from datetime import date
+
+    from hmsdesk_graph.db.connection import close_database, open_database
+    from hmsdesk_graph.reach.rollup import rollup
+
+    try:
+        days = [date.fromisoformat(d) if d else None for d in (first, last)]
+    except ValueError:
+        _say("error: --from and --to take dates as YYYY-MM-DD")
+        return 2
+    await open_database(settings)
+    try:
+        _say((await rollup(days[0], days[1])).format())
+        return 0
+    finally:
+        await close_database()
+
+
 def _describe_db(settings: Settings) -> str:
     if settings.is_sqlite:
         return settings.database_url
@@ -197,6 +216,45 @@ def export_schema_sdl() -> str:
     return build_schema().as_str() + "\n"
 
 
+async def _ingest(settings: Settings, args: argparse.Namespace) -> int:
+    from hmsdesk_graph.db.connection import close_database, open_database
+    from hmsdesk_graph.ingest import ingest_feeds, ingest_forever, parse_every
+
+    if not 1 <= args.concurrency <= 64:
+        _say("error: --concurrency must be 1 to 64")
+        return 2
+    try:
+        every = parse_every(args.every) if args.every else None
+    except ValueError as exc:
+        _say(f"error: {exc}")
+        return 2
+    await open_database(settings)
+    try:
+        if every is not None:
+            await ingest_forever(settings, every, args.partner, args.concurrency)
+            return 0
+        report = await ingest_feeds(settings, args.partner, args.concurrency)
+    finally:
+        await close_database()
+    sys.stdout.write(report.format() + "\n")
+    return 0 if report.ok else 1
+
+
+async def _send_messages(settings: Settings) -> int:
+    from hmsdesk_graph.db.connection import close_database, open_database
+    from hmsdesk_graph.outbox import send_due_messages
+    from hmsdesk_graph.upstream import Upstreams
+
+    await open_database(settings)
+    try:
+        async with await Upstreams.open(settings) as upstreams:
+            report = await send_due_messages(upstreams)
+    finally:
+        await close_database()
+    _say(f"messages: {report.sent} sent, {report.retrying} to retry, {report.failed} failed")
+    return 0
+
+
 def _token(settings: Settings, args: argparse.Namespace) -> int:
     from hmsdesk_graph.auth import Role, TokenService
 
@@ -249,6 +307,12 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--seed", type=int, default=42)
     seed.add_argument("--reset", action="store_true", help="delete existing data first")
 
+    rollup = sub.add_parser(
+        "rollup", help="recompute Reach daily stats from the stored listing events (idempotent)"
+    )
+    rollup.add_argument("--from", dest="first", help="first IST day (default: oldest event)")
+    rollup.add_argument("--to", dest="last", help="last IST day (default: newest event)")
+
     query = sub.add_parser("query", help="run one GraphQL operation in-process")
     query.add_argument("file", nargs="?", help="a .graphql file (or - for standard input)")
     query.add_argument("-e", "--execute", help="the operation text")
@@ -263,6 +327,13 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--partner", type=int, help="partner id (PARTNER)")
     token.add_argument("--subject", help="who the token names (staff)")
     token.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
+
+    sub.add_parser("send-messages", help="send queued feedback requests that are due, once")
+
+    ingest = sub.add_parser("ingest-feeds", help="fetch, validate and apply partner price feeds")
+    ingest.add_argument("--partner", type=int, help="only this partner's feeds")
+    ingest.add_argument("--concurrency", type=int, default=4, help="feeds fetched at once")
+    ingest.add_argument("--every", help="repeat at this interval, e.g. 15m (Ctrl-C stops)")
 
     sandbox = sub.add_parser(
         "partner-sandbox", help="run a fake of the partner services (demo and tests)"
@@ -325,8 +396,14 @@ def run(argv: Sequence[str] | None = None) -> int:
         asyncio.run(_migrate(settings))
         status = asyncio.run(_seed(settings, "small", 42, reset=False, only_if_empty=True))
         return status or _serve(settings, args.host, args.port, 1)
+    if args.command == "rollup":
+        return asyncio.run(_rollup(settings, args.first, args.last))
     if args.command == "serve":
         return _serve(settings, args.host, args.port, args.workers)
+    if args.command == "ingest-feeds":
+        return asyncio.run(_ingest(settings, args))
+    if args.command == "send-messages":
+        return asyncio.run(_send_messages(settings))
     if args.command == "token":
         return _token(settings, args)
     if args.command == "query":

@@ -20,6 +20,7 @@ from tortoise.transactions import in_transaction
 
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import Channel, EventKind, TargetKind
+from hmsdesk_graph.reach.rollup import add_to_daily_stats
 
 logger = logging.getLogger("hmsdesk_graph.events")
 
@@ -123,6 +124,8 @@ async def _write(batch: list[ListingEvent]) -> None:
             ],
             using_db=conn,
         )
+        # Same transaction: an event is in the daily stats exactly when it is stored.
+        await add_to_daily_stats(conn, batch)
         for campaign_id, count in sorted(delivered.items()):
             await (
                 models.Campaign.filter(id=campaign_id)

@@ -244,7 +244,9 @@ async def build_dataset(cipher: FieldCipher) -> Dataset:
                     approximate=False,
                 )
             )
-    fetched = T0 - timedelta(days=2)
+    # Freshness is judged against the clock, so these are relative to now, not to T0.
+    now = datetime.now(UTC)
+    fetched = now - timedelta(days=2)
     for ward, factor in ((Ward.GENERAL, 1), (Ward.SEMI_PRIVATE, 2), (Ward.PRIVATE, 3)):
         packages.append(
             models.PricePackage(
@@ -259,7 +261,7 @@ async def build_dataset(cipher: FieldCipher) -> Dataset:
                 length_of_stay_days=5,
                 feed_id=feed.pk,
                 fetched_at=fetched,
-                valid_until=T0 + timedelta(days=365),
+                valid_until=now + timedelta(days=365),
             )
         )
     await models.PricePackage.bulk_create(packages)
@@ -272,7 +274,7 @@ async def build_dataset(cipher: FieldCipher) -> Dataset:
         list_price_paise=50000,
         offer_price_paise=35000,
         feed=feed,
-        fetched_at=T0 - timedelta(days=90),
+        fetched_at=now - timedelta(days=90),
     )
     health = await models.PricePackage.create(
         diagnostic_center=center,

@@ -142,3 +142,9 @@ class ErasureStatus(StrEnum):
     QUEUED = "QUEUED"
     SENT = "SENT"
     FAILED = "FAILED"
+
+
+class DeliveryStatus(StrEnum):
+    QUEUED = "QUEUED"
+    SENT = "SENT"
+    FAILED = "FAILED"

@@ -103,8 +103,8 @@ class Loaders:
         return DataLoader(load_fn=prices.load_lab_tests_by_package)
 
     @cached_property
-    def partner_name_by_feed_id(self) -> DataLoader[int, str | None]:
-        return DataLoader(load_fn=prices.load_partner_names_by_feed)
+    def feed_source_by_id(self) -> DataLoader[int, prices.FeedSource | None]:
+        return DataLoader(load_fn=prices.load_feed_sources)
 
     @cached_property
     def review_summary_by_target(self) -> DataLoader[TargetKey, RatingCounts]:

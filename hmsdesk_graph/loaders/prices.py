@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from operator import attrgetter
 
 from hmsdesk_graph.db import models
@@ -81,13 +82,26 @@ async def load_lab_tests_by_package(keys: Sequence[int]) -> list[list[models.Lab
     return [[t for _, t in found.get(key, [])] for key in keys]
 
 
-async def load_partner_names_by_feed(keys: Sequence[int]) -> list[str | None]:
-    """The partner behind each price feed, by name (what a price's source shows)."""
+@dataclass(frozen=True)
+class FeedSource:
+    """Who publishes a feed, and when it last confirmed its prices."""
+
+    partner: str
+    last_fetched_at: datetime | None
+
+
+async def load_feed_sources(keys: Sequence[int]) -> list[FeedSource | None]:
     q = SqlBuilder()
     rows = await q.fetch(
-        "SELECT f.id AS feed_id, pa.name AS name"
+        "SELECT f.id AS feed_id, pa.name AS name, f.last_fetched_at AS fetched"
         " FROM feed f JOIN partner pa ON pa.id = f.partner_id"
         f" WHERE f.id {q.in_ints(keys)}"
     )
-    found = {int(row["feed_id"]): str(row["name"]) for row in rows}
+    fetched = models.Feed._meta.fields_map["last_fetched_at"]
+    found = {
+        int(row["feed_id"]): FeedSource(
+            str(row["name"]), fetched.to_python_value(row["fetched"]) if row["fetched"] else None
+        )
+        for row in rows
+    }
     return in_key_order(keys, found, None)

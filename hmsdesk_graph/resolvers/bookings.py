@@ -21,15 +21,17 @@ from hmsdesk_graph.auth import Role
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.crypto import normalise_phone
-from hmsdesk_graph.db.enums import AppointmentStatus, BookingMode
+from hmsdesk_graph.db.enums import AppointmentStatus, BookingMode, EventKind
 from hmsdesk_graph.db.sql import SqlBuilder
 from hmsdesk_graph.errors import BadUserInput, Conflict, Forbidden
+from hmsdesk_graph.outbox import queue_feedback_request
 from hmsdesk_graph.permissions import (
     appointment_partner_id,
     may_see_appointment,
     not_found,
     require_partner,
 )
+from hmsdesk_graph.reach.tracking import record_booking
 from hmsdesk_graph.schema.care import Appointment
 from hmsdesk_graph.schema.node import from_global_id
 from hmsdesk_graph.search.practitioners import IST
@@ -211,6 +213,7 @@ async def resolve_book_appointment(
         if existing is None:
             raise
         return _replay(existing, role_id, input.slot_start)
+    await record_booking(info, EventKind.BOOKING_REQUESTED, appointment)
     return BookAppointmentPayload(appointment=Appointment.from_row(appointment), created=True)
 
 
@@ -277,6 +280,9 @@ async def resolve_mark_appointment(
         raise Conflict("The appointment has not started yet.")
     await models.Appointment.filter(id=row.pk).update(status=status)
     row.status = status
+    if status is AppointmentStatus.HONOURED:
+        await record_booking(info, EventKind.BOOKING_HONOURED, row)
+        await queue_feedback_request(row, info.context.settings)
     if row.role_id is not None:
         await refresh_instant_booking(info, row.role_id)
     return Appointment.from_row(row)

@@ -144,7 +144,9 @@ def _scope(field: str, s: FacilitySearch) -> str:
     )
 
 
-def _values(rows: list[tuple[str, str, int]], labels: dict[str, str] | None = None) -> list[Any]:
+def _values(
+    rows: list[tuple[str, str, int]], labels: dict[str, str] | None = None
+) -> list[FacetValue]:
     return [FacetValue(value=v, label=(labels or {}).get(v, name), count=n) for v, name, n in rows]
 
 

@@ -193,8 +193,7 @@ async def resolve_price_comparison(
         search = PackageSearch(
             city_id=city_id, text=NO_TEXT, kind="LAB_TEST", lab_test_id=test_id, sort="PRICE_ASC"
         )
-    else:
-        assert procedure is not None
+    elif procedure is not None:  # always, after the check above
         await _check_procedure(procedure)
         search = PackageSearch(
             city_id=city_id,
@@ -208,7 +207,7 @@ async def resolve_price_comparison(
     async def offers(first: int | None, after: str | None) -> Connection[PricePackage]:
         scope = _scope("priceComparison.offers", search)
         page = ctx.cursors.page(scope, first, after, ctx.settings)
-        rows, _keys = await search_page(search, page)
+        rows, _ = await search_page(search, page)
         packages = models_from_rows(models.PricePackage, rows)
 
         async def count() -> int:

@@ -7,6 +7,7 @@ from hmsdesk_graph.db import models
 from hmsdesk_graph.db.sql import SqlBuilder
 from hmsdesk_graph.errors import NotFound
 from hmsdesk_graph.pagination import scope_of
+from hmsdesk_graph.reach.tracking import record_profile_view
 from hmsdesk_graph.resolvers.listing import name_ordered_page
 from hmsdesk_graph.schema.catalog import city_id_for_slug, specialty_id_for_slug
 from hmsdesk_graph.schema.connection import Connection
@@ -19,6 +20,7 @@ async def resolve_practitioner(info: Info, slug: str) -> Practitioner | None:
     if row is None:
         raise NotFound(f"No practitioner has the slug {slug!r}.", slug=slug)
     info.context.loaders.prime_practitioners([row])
+    record_profile_view(info, row)
     return Practitioner.from_row(row)
 
 
@@ -28,6 +30,7 @@ async def resolve_hospital(info: Info, slug: str) -> Hospital | None:
     if row is None:
         raise NotFound(f"No hospital has the slug {slug!r}.", slug=slug)
     info.context.loaders.prime_hospitals([row])
+    record_profile_view(info, row)
     return Hospital.from_row(row)
 
 
@@ -37,6 +40,7 @@ async def resolve_diagnostic_center(info: Info, slug: str) -> DiagnosticCenter |
     if row is None:
         raise NotFound(f"No diagnostic center has the slug {slug!r}.", slug=slug)
     info.context.loaders.prime_diagnostic_centers([row])
+    record_profile_view(info, row)
     return DiagnosticCenter.from_row(row)
 
 

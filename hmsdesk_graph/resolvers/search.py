@@ -288,7 +288,7 @@ async def resolve_search_practitioners(
     if page.after is None:
         specialties = frozenset(search.specialty_ids) | search.text.specialty_ids
         picked = await sponsored_practitioners(
-            search.city_id, specialties, search.locality_ids, search.now.date()
+            search.city_id, specialties, search.locality_ids, search.near, search.now
         )
         sponsored = [
             (campaign, models.Practitioner._init_from_db(**row)) for campaign, row in picked

@@ -116,6 +116,9 @@ async def price_feed(request: web.Request) -> web.StreamResponse:
     """GET /feeds/{partner_slug}.json|.csv with a strong ETag; 304 on If-None-Match."""
     state = request.app[STATE]
     slug, fmt = request.match_info["slug"], request.match_info["fmt"]
+    if "facility" in request.match_info:
+        # A chain's feed per facility (the seed registers /feeds/<partner>/<facility>.json).
+        slug = request.match_info["facility"]
 
     async def produce() -> Answer:
         feed = render_feed(slug, fmt, state.seed, state.feed_versions.get(slug, 0))
@@ -132,3 +135,7 @@ def add_partner_routes(app: web.Application) -> None:
     app.router.add_post("/telephony/numbers", telephony_numbers)
     app.router.add_post("/messaging/send", messaging_send)
     app.router.add_get(r"/feeds/{slug:[a-z0-9][a-z0-9-]{0,79}}.{fmt:json|csv}", price_feed)
+    app.router.add_get(
+        r"/feeds/{slug:[a-z0-9][a-z0-9-]{0,79}}/{facility:[a-z0-9][a-z0-9-]{0,119}}.{fmt:json|csv}",
+        price_feed,
+    )

@@ -42,21 +42,23 @@ COLUMNS = (
     "valid_until",
 )
 
+# Slugs match the seed's catalogue (hmsdesk_graph/seed/data/catalog.json), so a seeded
+# database knows every test and procedure these feeds price.
 LAB_TESTS = (
-    ("complete-blood-count", "Complete Blood Count (CBC)", 350),
+    ("cbc", "Complete Blood Count (CBC)", 350),
     ("lipid-profile", "Lipid Profile", 600),
     ("hba1c", "HbA1c (Glycated Haemoglobin)", 500),
     ("thyroid-profile", "Thyroid Profile (T3, T4, TSH)", 550),
-    ("vitamin-d-25-hydroxy", "Vitamin D (25-Hydroxy)", 1400),
+    ("vitamin-d", "Vitamin D (25-Hydroxy)", 1400),
     ("vitamin-b12", "Vitamin B12", 1100),
     ("liver-function-test", "Liver Function Test (LFT)", 700),
     ("kidney-function-test", "Kidney Function Test (KFT)", 750),
     ("fasting-blood-sugar", "Fasting Blood Sugar", 100),
     ("urine-routine", "Urine Routine and Microscopy", 200),
-    ("dengue-ns1-antigen", "Dengue NS1 Antigen", 900),
-    ("c-reactive-protein", "C-Reactive Protein (CRP)", 500),
+    ("dengue-ns1", "Dengue NS1 Antigen", 900),
+    ("crp", "C-Reactive Protein (CRP)", 500),
     ("iron-studies", "Iron Studies", 950),
-    ("psa-total", "PSA Total", 800),
+    ("psa", "PSA Total", 800),
 )
 HEALTH_PACKAGES = (
     ("full-body-checkup", "Full Body Checkup", 2499),
@@ -70,8 +72,8 @@ SURGERIES = (
     ("knee-replacement", "Total Knee Replacement (one knee)", 250000),
     ("angioplasty", "Coronary Angioplasty (one stent)", 200000),
     ("normal-delivery", "Normal Delivery", 40000),
-    ("c-section-delivery", "Caesarean Section Delivery", 75000),
-    ("laparoscopic-cholecystectomy", "Laparoscopic Gallbladder Removal", 80000),
+    ("c-section", "Caesarean Section Delivery", 75000),
+    ("cholecystectomy", "Laparoscopic Gallbladder Removal", 80000),
     ("hernia-repair", "Inguinal Hernia Repair", 65000),
     ("appendectomy", "Laparoscopic Appendectomy", 60000),
 )
@@ -79,7 +81,7 @@ PROCEDURES = (
     ("ct-scan-brain", "CT Scan Brain (plain)", 3000),
     ("mri-knee", "MRI Knee", 6500),
     ("upper-gi-endoscopy", "Upper GI Endoscopy", 3500),
-    ("dialysis-session", "Haemodialysis (per session)", 2500),
+    ("dialysis", "Haemodialysis (per session)", 2500),
 )
 ROOM_RENT = (
     ("GENERAL", 1500),

@@ -33,10 +33,10 @@ class PriceSource:
     stale: bool
 
 
-def _is_stale(row: models.PricePackage, now: datetime) -> bool:
-    if row.valid_until is not None and row.valid_until < now:
+def _is_stale(valid_until: datetime | None, fetched_at: datetime | None, now: datetime) -> bool:
+    if valid_until is not None and valid_until < now:
         return True
-    return row.fetched_at is not None and now - row.fetched_at > STALE_AFTER
+    return fetched_at is not None and now - fetched_at > STALE_AFTER
 
 
 @strawberry.type(description="A priced service of one provider (consultation, test, procedure…).")
@@ -94,16 +94,22 @@ class PricePackage(Node):
     @strawberry.field
     async def source(self, info: Info) -> PriceSource:
         row = self._row
-        partner = (
-            await info.context.loaders.partner_name_by_feed_id.load(row.feed_id)
-            if row.feed_id
-            else None
+        feed = (
+            await info.context.loaders.feed_source_by_id.load(row.feed_id) if row.feed_id else None
         )
+        # An unchanged price keeps its row's fetched_at; the feed's last fetch confirms it.
+        fetched = row.fetched_at
+        if (
+            feed is not None
+            and feed.last_fetched_at
+            and (not fetched or feed.last_fetched_at > fetched)
+        ):
+            fetched = feed.last_fetched_at
         return PriceSource(
-            partner=partner,
-            fetched_at=row.fetched_at,
+            partner=feed.partner if feed else None,
+            fetched_at=fetched,
             valid_until=row.valid_until,
-            stale=_is_stale(row, datetime.now(UTC)),
+            stale=_is_stale(row.valid_until, fetched, datetime.now(UTC)),
         )
 
 

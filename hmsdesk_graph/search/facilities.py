@@ -43,8 +43,6 @@ MODELS: dict[str, type[Model]] = {
     HOSPITAL: models.Hospital,
     CENTER: models.DiagnosticCenter,
 }
-HOSPITAL_SORTS = ("RELEVANCE", "RATING", "STORIES", "DISTANCE")
-CENTER_SORTS = (*HOSPITAL_SORTS, "REPORT_TIME")
 HOSPITAL_FACETS = ("kinds", "specialties", "localities", "accreditations")
 CENTER_FACETS = ("localities", "accreditations", "homeCollection")
 
@@ -67,7 +65,7 @@ class FacilitySearch:
     lab_test_ids: tuple[int, ...] = ()
     min_rating_centi: int | None = None  # 4.5 stars -> 450
     near: Near | None = None
-    sort: str = "RELEVANCE"
+    sort: str = "RELEVANCE"  # RELEVANCE, RATING, STORIES, DISTANCE, REPORT_TIME (centers)
     # A lapsed accreditation does not count: filters and facets compare validity to today.
     today: str = field(default_factory=today_ist)
 

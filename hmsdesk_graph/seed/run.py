@@ -12,7 +12,6 @@ from tortoise import connections
 from hmsdesk_graph.db.connection import is_postgres
 from hmsdesk_graph.db.crypto import FieldCipher
 from hmsdesk_graph.seed import (
-    campaigns,
     facilities,
     practitioners,
     prices,
@@ -20,7 +19,9 @@ from hmsdesk_graph.seed import (
     reviews,
     visits,
 )
+from hmsdesk_graph.seed.delivery import plan_deliveries
 from hmsdesk_graph.seed.drafts import World
+from hmsdesk_graph.seed.events import ReachEvents
 from hmsdesk_graph.seed.maintenance import CONNECTION, database_is_empty
 from hmsdesk_graph.seed.plan import VisitPlan, build_plan
 from hmsdesk_graph.seed.prices import PriceBook
@@ -80,7 +81,11 @@ def _tables(
     yield visits.appointment_rows(world, plan, book, people, cipher)
     yield visits.slot_booking_rows(people)  # filled while the appointments were generated
     yield reviews.review_rows(world, plan, people)
-    yield campaigns.campaign_rows(world)
+    campaign_table, deliveries = plan_deliveries(world)
+    yield campaign_table
+    reach = ReachEvents(world, deliveries)
+    yield reach.stat_rows()
+    yield reach.event_rows()  # built after the stats were written: it expands their last days
 
 
 def _note(enabled: bool, message: str) -> None:

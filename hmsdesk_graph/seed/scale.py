@@ -16,6 +16,10 @@ class Scale:
     # over the ~18 months before the reference date and two weeks after it.
     visits_per_practitioner: float
     visits_per_center: float
+    # Reach: days of daily stats before the reference date, and the last days of them that
+    # also get their raw listing events (see seed.events).
+    event_days: int = 90
+    raw_event_days: int = 1
 
 
 SCALES: dict[str, Scale] = {

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from hmsdesk_graph.api import build_schema
+from hmsdesk_graph.schema.node import to_global_id
 from tests.conftest import GraphQLClient
 from tests.factories import SECRET_PHONES, Dataset
 
@@ -26,13 +27,26 @@ def _variables(name: str, ds: Dataset) -> dict[str, Any]:
         "mobileSearchPractitioners": {"city": "pune", "near": {"lat": 18.5, "lng": 73.8}},
         "hospitalListing": {"city": "pune", "query": "hospital"},
         "labTestPriceComparison": {"city": "pune", "labTest": "cbc"},
+        "reachDashboardOverview": {"from": "2026-10-01", "to": "2026-10-31"},
+        "reachDashboardEntity": {
+            "id": str(to_global_id("Hospital", ds.hospital_id)),
+            "from": "2026-10-01",
+            "to": "2026-10-31",
+        },
     }[name]
+
+
+# These need a PARTNER token, so they cannot run anonymously here: tests/reach runs them
+# (test_dashboard.py, test_statements.py) with a partner's token.
+PARTNER_OPERATIONS = {"reachDashboardOverview", "reachDashboardEntity"}
 
 
 async def test_every_committed_operation_runs(gql: GraphQLClient, dataset: Dataset) -> None:
     files = sorted(OPERATIONS.glob("*.graphql"))
     assert files, "schema/operations is empty"
     for path in files:
+        if path.stem in PARTNER_OPERATIONS:
+            continue
         body = await gql.execute(path.read_text(encoding="utf-8"), _variables(path.stem, dataset))
         assert "errors" not in body, (path.name, body.get("errors"))
         (root,) = body["data"].values()

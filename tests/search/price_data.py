@@ -245,3 +245,75 @@ async def build_price_data(ds: Dataset) -> PriceData:
         hospital_slugs=[aundh_general.slug, nursing.slug, skin.slug],
         center_slugs=[path_labs.slug, scan.slug, point.slug],
     )
+
+
+async def build_crowd(ds: Dataset, n: int = 110) -> None:
+    """`n` more Pune clinics and CBC-pricing centers, so pages of 5, 20 and 100 differ."""
+    baner = await models.Locality.get(slug="baner")
+    cbc = await models.LabTest.get(slug="cbc")
+    feed = await models.Feed.first()
+    assert feed is not None
+    await models.Hospital.bulk_create(
+        [
+            models.Hospital(
+                slug=f"crowd-clinic-{i:03d}",
+                name=f"Crowd Clinic {i:03d}",
+                kind=HospitalKind.CLINIC,
+                city_id=baner.city_id,
+                locality_id=baner.pk,
+                address="Baner, Pune",
+                lat=baner.lat,
+                lng=baner.lng,
+            )
+            for i in range(n)
+        ]
+    )
+    await models.DiagnosticCenter.bulk_create(
+        [
+            models.DiagnosticCenter(
+                slug=f"crowd-lab-{i:03d}",
+                name=f"Crowd Lab {i:03d}",
+                city_id=baner.city_id,
+                locality_id=baner.pk,
+                address="Baner, Pune",
+                lat=baner.lat,
+                lng=baner.lng,
+            )
+            for i in range(n)
+        ]
+    )
+    clinics = await models.Hospital.filter(slug__startswith="crowd-clinic-").order_by("id")
+    labs = await models.DiagnosticCenter.filter(slug__startswith="crowd-lab-").order_by("id")
+    await models.HospitalSpecialty.bulk_create(
+        [
+            models.HospitalSpecialty(
+                hospital_id=h.pk, specialty_id=ds.specialty_ids["dermatologist"]
+            )
+            for h in clinics
+        ]
+    )
+    await models.PricePackage.bulk_create(
+        [
+            _package("hospital_id", h.pk, "Consultation", PackageKind.CONSULTATION, 50000 + i)
+            for i, h in enumerate(clinics)
+        ]
+        + [
+            _package(
+                "diagnostic_center_id",
+                c.pk,
+                cbc.name,
+                PackageKind.LAB_TEST,
+                20000 + 100 * i,
+                feed_id=feed.pk,
+                external_ref=f"crowd-cbc-{i:03d}",
+            )
+            for i, c in enumerate(labs)
+        ]
+    )
+    packages = await models.PricePackage.filter(external_ref__startswith="crowd-cbc-")
+    await models.PackageLabTest.bulk_create(
+        [models.PackageLabTest(package_id=p.pk, lab_test_id=cbc.pk) for p in packages]
+    )
+    await refresh_search_columns(
+        hospital_ids=[h.pk for h in clinics], center_ids=[c.pk for c in labs]
+    )

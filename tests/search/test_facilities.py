@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import GraphQLClient
 from tests.factories import Dataset
-from tests.search.price_data import PriceData, build_price_data
+from tests.search.price_data import PriceData, build_crowd, build_price_data
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "schema" / "operations"
 LISTING = (OPERATIONS / "hospitalListing.graphql").read_text(encoding="utf-8")
@@ -244,16 +244,24 @@ async def test_hospital_listing_shows_the_card(gql: GraphQLClient, data: PriceDa
     assert [p["ward"] for p in aarogya["pricePackages"]] == ["GENERAL", "SEMI_PRIVATE", "PRIVATE"]
 
 
-async def test_statement_count_is_constant(gql: GraphQLClient, data: PriceData) -> None:
+async def test_statement_count_is_constant(
+    gql: GraphQLClient, dataset: Dataset, data: PriceData
+) -> None:
+    await build_crowd(dataset)  # 114 hospitals and 114 centers pricing a CBC in Pune
     await gql.execute(LISTING, {"city": "pune", "query": "hospital", "first": 1})  # vocabulary
     for query, variables, expected in (
+        # city, page, totalCount, facets (one statement), localities, review summaries,
+        # specialties, packages
         (LISTING, {"city": "pune"}, 8),
+        # city, lab test slugs, page, totalCount
         (CENTERS, {"city": "pune", "filter": {"labTests": ["cbc"]}}, 4),
     ):
         counts = []
         for first in (5, 20, 100):
             body = await gql.execute(query, {**variables, "first": first})
             assert "errors" not in body, body["errors"]
+            (result,) = body["data"].values()
+            assert len(result["edges"]) == first
             counts.append(body["extensions"]["sqlStatements"])
         assert counts == [expected] * 3, query
 

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import GraphQLClient
 from tests.factories import Dataset
-from tests.search.price_data import PriceData, build_price_data
+from tests.search.price_data import PriceData, build_crowd, build_price_data
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "schema" / "operations"
 COMPARISON = (OPERATIONS / "labTestPriceComparison.graphql").read_text(encoding="utf-8")
@@ -245,21 +245,28 @@ async def test_procedure_comparison_is_exact(
     assert prices == sorted(prices) and len(prices) == expected[0]
 
 
-async def test_statement_counts_are_constant(gql: GraphQLClient, data: PriceData) -> None:
+async def test_statement_counts_are_constant(
+    gql: GraphQLClient, dataset: Dataset, data: PriceData
+) -> None:
+    await build_crowd(dataset)  # 110 more Pune centers pricing a CBC through a partner feed
     await _search(gql, query="knee", first=1)  # vocabulary and lab-test names
     for query, variables, expected in (
-        # city, page, totalCount, providers (centers), partner of the feed
+        # city, page, totalCount, providers (centers), partners of the feeds
         (PACKAGES, {"city": "pune", "filter": {"providerKind": "DIAGNOSTIC_CENTER"}}, 5),
         # city, lab test, statistics (once for five fields), offers, centers, localities, feeds
         (COMPARISON, {"city": "pune", "labTest": "cbc"}, 7),
-        (PROCEDURE, {"city": "pune", "procedure": "knee-replacement"}, 4),
     ):
         counts = []
         for first in (5, 20, 100):
             body = await gql.execute(query, {**variables, "first": first})
             assert "errors" not in body, body["errors"]
+            (result,) = body["data"].values()
+            edges = (result.get("offers") or result)["edges"]
+            assert len(edges) == first
             counts.append(body["extensions"]["sqlStatements"])
         assert counts == [expected] * 3, (query, counts)
+    body = await gql.execute(PROCEDURE, {"city": "pune", "procedure": "knee-replacement"})
+    assert body["extensions"]["sqlStatements"] == 4  # city, procedure check, statistics, offers
 
 
 @pytest.mark.parametrize(

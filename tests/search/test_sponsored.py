@@ -113,3 +113,52 @@ async def test_full_buffer_drops_events_without_failing_searches(
     result = await _search(gql, query="cardiologist", first=10)
     assert len(result["edges"]) == 10
     assert recorder.dropped >= 7
+
+
+PLACE = """
+query S($filter: PractitionerSearchFilter, $near: NearInput) {
+  searchPractitioners(city: "pune", query: "cardiologist", filter: $filter, near: $near) {
+    edges { sponsored node { slug } }
+  }
+}
+"""
+
+
+async def test_area_campaigns_follow_the_searched_place(
+    gql: GraphQLClient, dataset: Dataset
+) -> None:
+    east = await models.Locality.create(
+        city_id=dataset.city_ids["pune"], slug="viman-nagar", name="Viman Nagar",
+        lat=18.5679, lng=73.9143, zone="pune-east",
+    )  # fmt: skip
+    kothrud = await models.Locality.get(slug="kothrud")
+    await _campaign(dataset, 50, "cardiologist", zone="pune-west")
+    await _campaign(dataset, 52, "cardiologist", locality_ids=[east.pk])
+
+    async def sponsored(**variables: Any) -> set[str]:
+        body = await gql.execute(PLACE, variables)
+        assert "errors" not in body, body["errors"]
+        edges = body["data"]["searchPractitioners"]["edges"]
+        assert all(e["sponsored"] for e in edges[: sum(e["sponsored"] for e in edges)])
+        return {e["node"]["slug"] for e in edges if e["sponsored"]}
+
+    # A city-wide search has no place in mind: both may show.
+    assert await sponsored() == {"dr-doctor-050", "dr-doctor-052"}
+    # A search in Kothrud (pune-west) shows the west-zone campaign only.
+    assert await sponsored(filter={"localities": ["kothrud"]}) == {"dr-doctor-050"}
+    # So does a search near Kothrud (its nearest locality), and near Viman Nagar the other.
+    near_west = {"lat": kothrud.lat, "lng": kothrud.lng, "radiusKm": 5}
+    assert await sponsored(near=near_west) == {"dr-doctor-050"}
+    near_east = {"lat": east.lat, "lng": east.lng, "radiusKm": 5}
+    assert await sponsored(near=near_east) == {"dr-doctor-052"}
+
+
+async def test_sponsored_edges_are_labelled_and_only_on_page_one(
+    gql: GraphQLClient, dataset: Dataset
+) -> None:
+    await _campaign(dataset, 50, "cardiologist")
+    first = await _search(gql, query="cardiologist", first=5)
+    assert [e["sponsored"] for e in first["edges"]] == [True] + [False] * 5
+    assert first["edges"][0]["node"]["slug"] == "dr-doctor-050"
+    second = await _search(gql, query="cardiologist", after=first["pageInfo"]["endCursor"])
+    assert not any(e["sponsored"] for e in second["edges"])

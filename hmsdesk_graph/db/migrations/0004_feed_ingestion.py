@@ -39,11 +39,11 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='FeedRun',
             name='rows_stale',
-            field=fields.IntField(default=0),
+            field=fields.IntField(default=0, db_default=0),
         ),
         ops.AddField(
             model_name='FeedRun',
             name='rows_unchanged',
-            field=fields.IntField(default=0),
+            field=fields.IntField(default=0, db_default=0),
         ),
     ]

@@ -4,6 +4,7 @@ from hmsdesk_graph.db.models.care import Appointment, Patient, Review, SlotBooki
 from hmsdesk_graph.db.models.catalog import LabTest, Specialty
 from hmsdesk_graph.db.models.feeds import Feed, FeedRun, QuarantinedPrice
 from hmsdesk_graph.db.models.geo import City, Locality
+from hmsdesk_graph.db.models.messages import MessageDelivery
 from hmsdesk_graph.db.models.prices import PackageLabTest, PricePackage
 from hmsdesk_graph.db.models.privacy import AuditLog, Consent, ErasureRequest
 from hmsdesk_graph.db.models.providers import (
@@ -43,6 +44,7 @@ __models__ = [
     Consent,
     AuditLog,
     ErasureRequest,
+    MessageDelivery,
 ]
 
 __all__ = [
@@ -61,6 +63,7 @@ __all__ = [
     "LabTest",
     "ListingEvent",
     "Locality",
+    "MessageDelivery",
     "PackageLabTest",
     "Partner",
     "Patient",

@@ -43,8 +43,9 @@ class FeedRun(Model):
     rows_rejected = fields.IntField(default=0)
     rows_quarantined = fields.IntField(default=0)
     # Rows identical to what is stored (left alone) and stored rows the feed no longer lists.
-    rows_unchanged = fields.IntField(default=0)
-    rows_stale = fields.IntField(default=0)
+    # A database default too, so adding the columns to a table with rows works on SQLite.
+    rows_unchanged = fields.IntField(default=0, db_default=0)
+    rows_stale = fields.IntField(default=0, db_default=0)
     error = fields.TextField(null=True)  # why a FAILED run failed (no URL, no row values)
     report = fields.JSONField(default=dict)
 

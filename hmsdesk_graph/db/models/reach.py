@@ -77,9 +77,12 @@ class DailyStat(Model):
     city_id = fields.IntField(default=0)
     count = fields.IntField(default=0)
     position_sum = fields.BigIntField(default=0)
+    # How many of `count` carried a position (first-page impressions): the average's divisor.
+    position_count = fields.IntField(default=0)
 
     class Meta:
         table = "daily_stat"
         unique_together = (
             ("target_kind", "target_id", "day", "kind", "campaign_id", "channel", "city_id"),
         )
+        indexes = (("day",),)

@@ -1,0 +1,16 @@
+"""Reach counts Indian calendar days: campaigns, roll-ups and dashboards use IST."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+IST = timezone(timedelta(hours=5, minutes=30), "IST")
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def today_ist(now: datetime | None = None) -> date:
+    """Today's date in India."""
+    return (now or now_utc()).astimezone(IST).date()

@@ -1,0 +1,187 @@
+"""Daily roll-ups of listing events: incremental as events flush, and a full recompute.
+
+Two writers keep `daily_stat` and they never double count:
+
+- The event recorder's flush adds each batch to its days' rows (an upsert that adds) in the
+  same transaction as the batch's insert: an event is in the stats exactly when it is stored.
+- `rollup()` recomputes whole days from the raw events and replaces those days' rows. On
+  PostgreSQL it first takes a SHARE ROW EXCLUSIVE lock on `daily_stat`, which waits for any
+  flush in progress and holds new flushes back until it commits, so every event is counted
+  either by the recompute (committed before it) or by a later flush's increment, never both.
+  SQLite has one writer at a time, which gives the same guarantee.
+
+Days are Indian (IST) calendar days. Raw events may be pruned by whole days: the recompute
+never touches days before the oldest stored event, so it cannot wipe the stats of days whose
+raw events are gone.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from hmsdesk_graph.db.connection import write_connection
+from hmsdesk_graph.db.sql import SqlBuilder
+from hmsdesk_graph.reach.clock import IST
+
+if TYPE_CHECKING:
+    from hmsdesk_graph.events import ListingEvent
+
+KEY_COLUMNS = ("day", "kind", "target_kind", "target_id", "campaign_id", "channel", "city_id")
+CONFLICT = "(target_kind, target_id, day, kind, campaign_id, channel, city_id)"
+INSERT = f"INSERT INTO daily_stat ({', '.join(KEY_COLUMNS)}, count, position_sum, position_count)"
+_ROWS_PER_STATEMENT = 200  # 10 parameters a row: well inside both backends' limits
+
+
+def ist_day(moment: datetime) -> date:
+    """The Indian calendar day of an instant."""
+    return moment.astimezone(IST).date()
+
+
+def day_start(day: date) -> datetime:
+    """00:00 IST of a day, the instant its events start."""
+    return datetime.combine(day, time(), IST)
+
+
+def ist_day_sql(column: str, postgres: bool) -> str:
+    """SQL for the IST calendar day of a timestamp column (SQLite keeps them as UTC text)."""
+    if postgres:
+        return f"CAST(({column} AT TIME ZONE 'Asia/Kolkata') AS date)"
+    return f"date({column}, '+330 minutes')"
+
+
+def day_param(q: SqlBuilder, day: date) -> str:
+    """A placeholder for a DATE column (SQLite stores dates as ISO text)."""
+    return q.p(day if q.postgres else day.isoformat())
+
+
+StatKey = tuple[date, str, str, int, int, str, int]
+
+
+def _aggregate(events: Sequence[ListingEvent]) -> dict[StatKey, list[int]]:
+    totals: dict[StatKey, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for e in events:
+        key = (
+            ist_day(e.occurred_at),
+            e.kind.value,
+            e.target_kind.value,
+            e.target_id,
+            e.campaign_id or 0,
+            e.channel.value,
+            e.city_id or 0,
+        )
+        cell = totals[key]
+        cell[0] += 1
+        if e.position is not None:
+            cell[1] += e.position
+            cell[2] += 1
+    return totals
+
+
+async def add_to_daily_stats(conn: BaseDBAsyncClient, events: Sequence[ListingEvent]) -> int:
+    """Add a batch of events to their daily rows inside the caller's transaction."""
+    totals = sorted(_aggregate(events).items())  # a fixed order: no deadlock between flushes
+    for start in range(0, len(totals), _ROWS_PER_STATEMENT):
+        q = SqlBuilder(conn)
+        values = []
+        for (day, *rest), (count, position_sum, position_count) in totals[
+            start : start + _ROWS_PER_STATEMENT
+        ]:
+            params = [day_param(q, day), *(q.p(v) for v in rest)]
+            params += [q.p(count), q.p(position_sum), q.p(position_count)]
+            values.append(f"({', '.join(params)})")
+        await q.fetch(
+            f"{INSERT} VALUES {', '.join(values)} ON CONFLICT {CONFLICT} DO UPDATE SET"
+            " count = daily_stat.count + excluded.count,"
+            " position_sum = daily_stat.position_sum + excluded.position_sum,"
+            " position_count = daily_stat.position_count + excluded.position_count"
+        )
+    return len(totals)
+
+
+@dataclass
+class RollupReport:
+    """What a recompute did."""
+
+    first: date | None = None
+    last: date | None = None
+    days: int = 0
+    rows: int = 0
+
+    def format(self) -> str:
+        if not self.days:
+            return "rollup: no stored events in that range, nothing recomputed"
+        return (
+            f"rollup: recomputed {self.days} day(s) {self.first} .. {self.last},"
+            f" {self.rows:,} daily_stat rows"
+        )
+
+
+async def event_horizon(conn: BaseDBAsyncClient | None = None) -> tuple[date, date] | None:
+    """The first and last IST days that hold stored events (None: no events at all)."""
+    q = SqlBuilder(conn or write_connection())
+    rows = await q.fetch("SELECT MIN(occurred_at) AS lo, MAX(occurred_at) AS hi FROM listing_event")
+    lo, hi = rows[0]["lo"], rows[0]["hi"]
+    if lo is None:
+        return None
+    return ist_day(_as_datetime(lo)), ist_day(_as_datetime(hi))
+
+
+def _as_datetime(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+async def _recompute_day(day: date) -> int:
+    async with in_transaction() as conn:
+        q = SqlBuilder(conn)
+        if q.postgres:
+            # A busy day's recompute is a batch job, not a request: no request timeout.
+            await conn.execute_script("SET LOCAL statement_timeout = 0")
+            # Waits for flushes in progress and holds new ones back until this commits.
+            await conn.execute_script("LOCK TABLE daily_stat IN SHARE ROW EXCLUSIVE MODE")
+        await q.fetch(f"DELETE FROM daily_stat WHERE day = {day_param(q, day)}")
+        i = SqlBuilder(conn)
+        bucket = ist_day_sql("occurred_at", i.postgres)
+        await i.fetch(
+            f"{INSERT} SELECT {bucket}, kind, target_kind, target_id, COALESCE(campaign_id, 0),"
+            " channel, COALESCE(city_id, 0), COUNT(*), COALESCE(SUM(position), 0),"
+            " COUNT(position) FROM listing_event"
+            f" WHERE occurred_at >= {i.dt(day_start(day))}"
+            f" AND occurred_at < {i.dt(day_start(day + timedelta(days=1)))}"
+            f" GROUP BY {bucket}, kind, target_kind, target_id, COALESCE(campaign_id, 0),"
+            " channel, COALESCE(city_id, 0)"
+        )
+        c = SqlBuilder(conn)
+        rows = await c.fetch(
+            f"SELECT COUNT(*) AS n FROM daily_stat WHERE day = {day_param(c, day)}"
+        )
+        return int(rows[0]["n"])
+
+
+async def rollup(first: date | None = None, last: date | None = None) -> RollupReport:
+    """Recompute `daily_stat` for the IST days first..last from the stored events.
+
+    Idempotent: running it twice gives the same rows. Days before the oldest stored event are
+    left as they are (their raw events were pruned); by default every day with events is
+    recomputed. Each day is replaced in its own transaction.
+    """
+    horizon = await event_horizon()
+    report = RollupReport()
+    if horizon is None:
+        return report
+    lo = max(first or horizon[0], horizon[0])
+    hi = last or horizon[1]
+    day = lo
+    while day <= hi:
+        report.rows += await _recompute_day(day)
+        report.days += 1
+        report.first = report.first or day
+        report.last = day
+        day += timedelta(days=1)
+    return report

@@ -177,7 +177,8 @@ def _trailer_lines(report: Report) -> list[str]:
         lines.append(
             f"warning: other processes used up to {worst.other_cpu_percent:.0f}% of a core during "
             f"{len(busy)} of {len(report.runs)} runs (load average at start "
-            f"{report.facts.get('load_average_at_start')}): those numbers are low"
+            f"{report.facts.get('load_average_at_start')}): they may read low; rerun on a "
+            "quiet machine to compare"
         )
     if report.interrupted:
         lines.append("interrupted: the table holds only the runs that finished")

@@ -10,6 +10,7 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -391,10 +392,13 @@ def run(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "seed":
         asyncio.run(_migrate(settings))
-        return asyncio.run(_seed(settings, args.scale, args.seed, args.reset, only_if_empty=False))
+        # Bulk loads and VACUUM run for minutes: the request statement timeout does not apply.
+        bulk = replace(settings, statement_timeout_ms=0)
+        return asyncio.run(_seed(bulk, args.scale, args.seed, args.reset, only_if_empty=False))
     if args.command == "demo":
         asyncio.run(_migrate(settings))
-        status = asyncio.run(_seed(settings, "small", 42, reset=False, only_if_empty=True))
+        bulk = replace(settings, statement_timeout_ms=0)
+        status = asyncio.run(_seed(bulk, "small", 42, reset=False, only_if_empty=True))
         return status or _serve(settings, args.host, args.port, 1)
     if args.command == "rollup":
         return asyncio.run(_rollup(settings, args.first, args.last))

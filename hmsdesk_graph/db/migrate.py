@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from tortoise import Tortoise
 from tortoise.migrations.api.migrate import migrate as tortoise_migrate
@@ -26,9 +27,11 @@ async def migrate_database(
         if event == "apply_done":
             report(f"applied {app_label}.{name}")
 
+    # Schema changes on a large table take longer than any request may: no statement timeout.
+    unbounded = replace(settings, statement_timeout_ms=0)
     try:
         await tortoise_migrate(
-            config=tortoise_config(settings, url),
+            config=tortoise_config(unbounded, url),
             target=f"{APP_LABEL}.{target}" if target else None,
             direction="forward",
             progress=on_event,

@@ -8,12 +8,13 @@ than the one impression that crosses the line (plus whatever other processes sti
 their unflushed event buffers, at most one flush interval of traffic). Under-delivery carries
 over: a quiet morning leaves room for the afternoon.
 
-Rotation. Among the eligible, sorted by campaign id, the k-th search that sees exactly this
-eligible set starts at index k mod n and takes the next campaigns in a circle (skipping a
-practitioner already placed) until both slots are filled. Over any n consecutive searches each
-campaign is shown exactly twice (once first, once second) when n >= 2, so every campaign
-gets its fair share, 2/n of the searches, to within one search. The counter is per process
-and per eligible set; each process is fair, hence so is their sum.
+Rotation. Among the n eligible, sorted by campaign id, the t-th search that sees exactly this
+eligible set shows campaign t mod n first and campaign (t + s) mod n second, where the stride
+s is the step nearest n/2 that never pairs two campaigns promoting the same listing (a listing
+is shown once per page). Over any n consecutive searches each campaign is shown exactly twice,
+once in each slot, so every campaign gets its fair share, 2/n of the searches, to within one
+search. The counter is per process and per eligible set; each process is fair, hence so is
+their sum.
 """
 
 from __future__ import annotations
@@ -104,12 +105,24 @@ class Candidate:
     target_id: int
 
 
+def _stride(targets: Sequence[int]) -> int:
+    """The step between a search's first and second slot: near n/2, and never pairing two
+    campaigns of the same listing when any step can avoid it."""
+    n = len(targets)
+    if n < 2:
+        return 1
+    for step in sorted(range(1, n), key=lambda k: (abs(k - n // 2), k)):
+        if all(targets[i] != targets[(i + step) % n] for i in range(n)):
+            return step
+    return max(1, n // 2)
+
+
 class Rotation:
     """Per-process turn counters, one per eligible set (least recently used are forgotten)."""
 
     def __init__(self, max_sets: int = 4096) -> None:
         self.max_sets = max_sets
-        self._turns: OrderedDict[tuple[int, ...], int] = OrderedDict()
+        self._turns: OrderedDict[tuple[int, ...], tuple[int, int]] = OrderedDict()
         self._lock = threading.Lock()
 
     def reset(self) -> None:
@@ -117,13 +130,15 @@ class Rotation:
         with self._lock:
             self._turns.clear()
 
-    def _next_turn(self, key: tuple[int, ...]) -> int:
+    def _next_turn(self, ordered: Sequence[Candidate]) -> tuple[int, int]:
+        key = tuple(c.campaign_id for c in ordered)
         with self._lock:
-            turn = self._turns.pop(key, 0)
-            self._turns[key] = turn + 1
+            found = self._turns.pop(key, None)
+            turn, stride = found if found else (0, _stride([c.target_id for c in ordered]))
+            self._turns[key] = (turn + 1, stride)
             while len(self._turns) > self.max_sets:
                 self._turns.popitem(last=False)
-            return turn
+            return turn, stride
 
     def choose(
         self, candidates: Sequence[Candidate], slots: int = MAX_SPONSORED
@@ -133,17 +148,18 @@ class Rotation:
         if not ordered:
             return []
         n = len(ordered)
-        start = self._next_turn(tuple(c.campaign_id for c in ordered)) % n
+        turn, stride = self._next_turn(ordered)
         chosen: list[Candidate] = []
         placed: set[int] = set()
-        for i in range(n):
-            candidate = ordered[(start + i) % n]
-            if candidate.target_id in placed:
-                continue  # one listing is shown once, whichever campaign promotes it
-            placed.add(candidate.target_id)
-            chosen.append(candidate)
-            if len(chosen) == slots:
-                break
+        for slot in range(min(slots, n)):
+            start = (turn + slot * stride) % n
+            for i in range(n):
+                candidate = ordered[(start + i) % n]
+                # One listing is shown once, whichever campaign promotes it.
+                if candidate.target_id not in placed:
+                    placed.add(candidate.target_id)
+                    chosen.append(candidate)
+                    break
         return chosen
 
 

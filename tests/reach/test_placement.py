@@ -125,10 +125,27 @@ def test_rotation_is_deterministic_and_per_eligible_set() -> None:
         seq_a.append([c.campaign_id for c in a.choose(pool)])
         seq_b.append([c.campaign_id for c in b.choose(pool)])
     assert seq_a == seq_b
-    assert seq_a[:4] == [[1, 2], [1, 2], [2, 3], [2, 3]]
-    # Two campaigns promoting one listing take one slot between them.
-    same = [Candidate(1, 11), Candidate(2, 11), Candidate(3, 13)]
-    assert all(len({c.target_id for c in a.choose(same)}) == 2 for _ in range(6))
+    # Four: stride 2 (0 and 2, 1 and 3, ...); three: stride 1.
+    assert seq_a[:4] == [[1, 3], [1, 2], [2, 4], [2, 3]]
+
+
+def test_campaigns_of_one_listing_each_get_their_share() -> None:
+    # Campaigns 1 and 2 promote one listing; they never share a page, and still every
+    # campaign gets two slots in five searches.
+    rotation = Rotation()
+    pool = [
+        Candidate(1, 11),
+        Candidate(2, 11),
+        Candidate(3, 13),
+        Candidate(4, 14),
+        Candidate(5, 15),
+    ]
+    shown: Counter[int] = Counter()
+    for _ in range(1000):
+        chosen = rotation.choose(pool)
+        assert len({c.target_id for c in chosen}) == 2
+        shown.update(c.campaign_id for c in chosen)
+    assert all(n == 400 for n in shown.values()), shown
 
 
 def test_area_targeting() -> None:

@@ -320,7 +320,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         say("interrupted while preparing the database")
         return 130
-    log_path = results_dir / "server.log"
+    # One log per database, so two benchmarks of different databases never share a log.
+    log_path = results_dir / f"server-{database.short_name(url)}.log"
     report = Report(facts=_facts(args, info, log_path))
     report.facts["operations"] = [op.name for op in operations]
     pool = int(os.environ.get("HMSDESK_DB_POOL_SIZE", "32"))

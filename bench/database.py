@@ -73,6 +73,13 @@ def display_url(url: str) -> str:
     return f"{parts.scheme}://{user}{parts.hostname}:{parts.port or 5432}{parts.path}"
 
 
+def short_name(url: str) -> str:
+    """The database's name (PostgreSQL) or file stem (SQLite), for file names."""
+    if is_sqlite(url):
+        return sqlite_path(url).stem
+    return _pg_database_name(url)
+
+
 def default_sqlite_url(results_dir: Path, scale: str, seed: int) -> str:
     """The benchmark's own SQLite file for a scale and seed."""
     return f"sqlite://{(results_dir / f'bench-{scale}-seed{seed}.sqlite3').resolve()}"

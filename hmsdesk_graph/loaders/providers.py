@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from tortoise.models import Model
 
@@ -12,47 +13,49 @@ from hmsdesk_graph.db.sql import SqlBuilder, columns, models_from_rows
 from hmsdesk_graph.loaders.base import group_keys, grouped_by, in_key_order
 from hmsdesk_graph.pagination import Key
 
+M = TypeVar("M", bound=Model)
 
-async def _by_id(model: type[Model], keys: Sequence[int]) -> list[Model | None]:
+
+async def _by_key(model: type[M], column: str, keys: Sequence[Any]) -> list[M | None]:
+    """Rows of `model` whose `column` (id or slug) is one of `keys`, in key order."""
     q = SqlBuilder()
+    match = q.in_ints(keys) if column == "id" else q.in_texts(keys)
     table = model._meta.db_table
-    rows = await q.fetch(
-        f'SELECT {columns(model, "t")} FROM "{table}" t WHERE t.id {q.in_ints(keys)}'
-    )
-    found = {row.pk: row for row in models_from_rows(model, rows)}
+    rows = await q.fetch(f'SELECT {columns(model, "t")} FROM "{table}" t WHERE t.{column} {match}')
+    found = {getattr(row, column): row for row in models_from_rows(model, rows)}
     return in_key_order(keys, found, None)
 
 
 async def load_practitioners(keys: Sequence[int]) -> list[models.Practitioner | None]:
-    return await _by_id(models.Practitioner, keys)  # type: ignore[return-value]
+    return await _by_key(models.Practitioner, "id", keys)
 
 
 async def load_hospitals(keys: Sequence[int]) -> list[models.Hospital | None]:
-    return await _by_id(models.Hospital, keys)  # type: ignore[return-value]
+    return await _by_key(models.Hospital, "id", keys)
 
 
 async def load_diagnostic_centers(keys: Sequence[int]) -> list[models.DiagnosticCenter | None]:
-    return await _by_id(models.DiagnosticCenter, keys)  # type: ignore[return-value]
+    return await _by_key(models.DiagnosticCenter, "id", keys)
 
 
 async def load_cities(keys: Sequence[int]) -> list[models.City | None]:
-    return await _by_id(models.City, keys)  # type: ignore[return-value]
+    return await _by_key(models.City, "id", keys)
 
 
 async def load_localities(keys: Sequence[int]) -> list[models.Locality | None]:
-    return await _by_id(models.Locality, keys)  # type: ignore[return-value]
+    return await _by_key(models.Locality, "id", keys)
 
 
 async def load_specialties(keys: Sequence[int]) -> list[models.Specialty | None]:
-    return await _by_id(models.Specialty, keys)  # type: ignore[return-value]
+    return await _by_key(models.Specialty, "id", keys)
 
 
 async def load_lab_tests(keys: Sequence[int]) -> list[models.LabTest | None]:
-    return await _by_id(models.LabTest, keys)  # type: ignore[return-value]
+    return await _by_key(models.LabTest, "id", keys)
 
 
 async def load_roles(keys: Sequence[int]) -> list[models.PractitionerRole | None]:
-    return await _by_id(models.PractitionerRole, keys)  # type: ignore[return-value]
+    return await _by_key(models.PractitionerRole, "id", keys)
 
 
 async def load_roles_by_practitioner(keys: Sequence[int]) -> list[list[models.PractitionerRole]]:
@@ -179,33 +182,23 @@ async def load_lab_tests_by_diagnostic_center(keys: Sequence[int]) -> list[list[
     return [[t for _, t in found.get(key, [])] for key in keys]
 
 
-async def _by_slug(model: type[Model], keys: Sequence[str]) -> list[Model | None]:
-    q = SqlBuilder()
-    table = model._meta.db_table
-    rows = await q.fetch(
-        f'SELECT {columns(model, "t")} FROM "{table}" t WHERE t.slug {q.in_texts(keys)}'
-    )
-    found = {row.slug: row for row in models_from_rows(model, rows)}  # type: ignore[attr-defined]
-    return in_key_order(keys, found, None)
-
-
 async def load_cities_by_slug(keys: Sequence[str]) -> list[models.City | None]:
-    return await _by_slug(models.City, keys)  # type: ignore[return-value]
+    return await _by_key(models.City, "slug", keys)
 
 
 async def load_specialties_by_slug(keys: Sequence[str]) -> list[models.Specialty | None]:
-    return await _by_slug(models.Specialty, keys)  # type: ignore[return-value]
+    return await _by_key(models.Specialty, "slug", keys)
 
 
 async def load_practitioners_by_slug(keys: Sequence[str]) -> list[models.Practitioner | None]:
-    return await _by_slug(models.Practitioner, keys)  # type: ignore[return-value]
+    return await _by_key(models.Practitioner, "slug", keys)
 
 
 async def load_hospitals_by_slug(keys: Sequence[str]) -> list[models.Hospital | None]:
-    return await _by_slug(models.Hospital, keys)  # type: ignore[return-value]
+    return await _by_key(models.Hospital, "slug", keys)
 
 
 async def load_diagnostic_centers_by_slug(
     keys: Sequence[str],
 ) -> list[models.DiagnosticCenter | None]:
-    return await _by_slug(models.DiagnosticCenter, keys)  # type: ignore[return-value]
+    return await _by_key(models.DiagnosticCenter, "slug", keys)

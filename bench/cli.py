@@ -7,30 +7,37 @@ import asyncio
 import contextlib
 import os
 import platform
+import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
+import orjson
 
-from bench import database
+from bench import database, floor
 from bench.catalogue import CatalogueError, fetch_catalogue
+from bench.counting import IMPRESSIONS_SUFFIX, read_total
 from bench.load import SetSamples, drive, request_bodies
 from bench.operations import OPERATIONS_DIR, Operation, OperationFileError, discover
 from bench.process import (
+    cpu_seconds_of,
     load_average,
     machine_cpu_seconds,
     machine_facts,
+    postgres_pids,
     process_tree,
     sample_tree,
 )
 from bench.report import (
+    FLOOR_PREFIX,
     Report,
     RunResult,
     VariablesResult,
@@ -39,9 +46,11 @@ from bench.report import (
     write_report,
 )
 from bench.server import ServerError, ServerProcess
+from bench.sources import DriverCounters, StatementSource, pg_stat_statements
 from bench.stats import summarise_latencies, summarise_statements, throughput
 from bench.variables import Plan, Skipped, plan_operation
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RESULTS_DIR = ROOT / "bench" / "results"
 _MB = 1024 * 1024
@@ -106,6 +115,24 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=_concurrency_list, default=[1, 32], help="e.g. 1,32")
     p.add_argument("--operations", help="comma-separated operation names (default: all)")
     p.add_argument("--workers", type=int, default=1, help="uvicorn workers (PostgreSQL only)")
+    p.add_argument(
+        "--client-budget",
+        type=int,
+        metavar="N",
+        help="the server's per-client request budget in requests a minute "
+        "(HMSDESK_CLIENT_REQUESTS_PER_MINUTE); default off (0): the benchmark is one client",
+    )
+    p.add_argument(
+        "--no-pin",
+        action="store_true",
+        help="do not pin the server to one core and the client to another (pinned by default "
+        "on machines with two cores or more)",
+    )
+    p.add_argument(
+        "--no-floor",
+        action="store_true",
+        help="on PostgreSQL, do not run the one-statement floor server after the API",
+    )
     p.add_argument("--report", type=Path, help="also write the report to FILE.json or FILE.md")
     p.add_argument(
         "--results-dir",
@@ -144,20 +171,100 @@ def _git_commit() -> str | None:
     return out.stdout.strip() or None
 
 
+@dataclass
+class Meters:
+    """What a run reads over its measuring window besides the answers themselves."""
+
+    statements: StatementSource
+    database: str | None  # the PostgreSQL database (its backends' CPU is counted), else None
+    counters: Path | None = None  # the server processes' bench.counting files (impressions)
+    # Whether the server may still hold impressions in its buffer (from the catalogue or the
+    # last run): the next run waits for them to be written before it starts counting.
+    unsettled: bool = True
+
+
+# The server writes buffered listing events at least every second: a count that has not moved
+# for longer than that has everything sent before it.
+_SETTLED_S = 1.5
+_SETTLE_LIMIT_S = 15.0
+
+
+async def _settled_impressions(directory: Path) -> int:
+    """The server's impressions written, once its event buffer has been flushed."""
+    deadline = time.monotonic() + _SETTLE_LIMIT_S
+    value, since = read_total(directory, IMPRESSIONS_SUFFIX), time.monotonic()
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.25)
+        now = read_total(directory, IMPRESSIONS_SUFFIX)
+        if now != value:
+            value, since = now, time.monotonic()
+        elif time.monotonic() - since >= _SETTLED_S:
+            break
+    return value
+
+
+@dataclass(frozen=True)
+class _Mark:
+    app_cpu_s: float
+    pg_cpu_s: float | None
+    pg_all_cpu_s: float | None
+
+
+def _mark(pid: int, meters: Meters) -> _Mark:
+    pg = all_pg = None
+    if meters.database is not None:
+        pg = cpu_seconds_of(postgres_pids(meters.database))
+        all_pg = cpu_seconds_of(postgres_pids())
+    return _Mark(sample_tree(process_tree(pid)).cpu_seconds, pg, all_pg)
+
+
+def _window_ms(first: _Mark | None, last: _Mark | None, meter: str, requests: int) -> float | None:
+    """CPU milliseconds per request between the window's two marks (None when unmeasured)."""
+    if first is None or last is None or requests == 0:
+        return None
+    start, end = getattr(first, meter), getattr(last, meter)
+    if start is None or end is None:
+        return None
+    return max(float(end) - float(start), 0.0) * 1000 / requests
+
+
 async def _measure(
     server: ServerProcess,
     plan: Plan,
     bodies: list[bytes],
     concurrency: int,
     args: argparse.Namespace,
+    meters: Meters,
+    name: str | None = None,
 ) -> RunResult:
-    """One run: drive the load while sampling the server's memory and CPU."""
+    """One run: drive the load while sampling the server's memory and CPU.
+
+    For the API (not the floor) it also compares the impressions the server wrote for the run
+    (its buffer flushed before and after) with the edges the run was served."""
+    impressions_dir = meters.counters if name is None else None
+    impressions0 = 0
+    if impressions_dir is not None:
+        if meters.unsettled:
+            impressions0 = await _settled_impressions(impressions_dir)
+        else:
+            impressions0 = read_total(impressions_dir, IMPRESSIONS_SUFFIX)
     before = sample_tree(process_tree(server.pid))
     peak_rss = before.rss_bytes
     client_cpu0 = time.process_time()
     machine_cpu0 = machine_cpu_seconds()
     wall0 = time.perf_counter()
     done = asyncio.Event()
+    marks: dict[str, _Mark] = {}
+    window_statements: list[int] = []
+
+    async def on_window(mark: str) -> None:
+        # CPU is read first at the start and last at the end, so the window holds all of it.
+        if mark == "start":
+            marks[mark] = _mark(server.pid, meters)
+            await meters.statements.start()
+        else:
+            window_statements.append(await meters.statements.end())
+            marks[mark] = _mark(server.pid, meters)
 
     async def sample_memory() -> None:
         nonlocal peak_rss
@@ -174,6 +281,7 @@ async def _measure(
             concurrency=concurrency,
             duration_s=args.duration,
             warmup_s=args.warmup,
+            on_window=on_window,
         )
     finally:
         done.set()
@@ -183,11 +291,22 @@ async def _measure(
     client_cpu = time.process_time() - client_cpu0
     server_cpu = after.cpu_seconds - before.cpu_seconds
     other_cpu = max(machine_cpu_seconds() - machine_cpu0 - server_cpu - client_cpu, 0.0)
+    first, last = marks.get("start"), marks.get("end")
+    requests = samples.completed
+    impressions: int | None = None
+    if impressions_dir is not None:
+        now = read_total(impressions_dir, IMPRESSIONS_SUFFIX)
+        # A run served no listings and none were written: nothing is left in the buffer.
+        meters.unsettled = samples.edges_served > 0 or now != impressions0
+        if meters.unsettled:
+            now = await _settled_impressions(impressions_dir)
+            meters.unsettled = False
+        impressions = now - impressions0
     return RunResult(
-        operation=plan.operation.name,
+        operation=name or plan.operation.name,
         concurrency=concurrency,
         variable_sets=len(bodies),
-        requests=samples.completed,
+        requests=requests,
         window_s=samples.window_s,
         req_per_s=throughput(samples.completed, samples.window_s),
         latency=summarise_latencies(samples.latencies_ns),
@@ -196,6 +315,8 @@ async def _measure(
         statements=summarise_statements(samples.statements),
         without_statements=samples.without_statements,
         empty=samples.empty,
+        cache_hits=samples.cache_hits,
+        cache_misses=samples.cache_misses,
         response_kb=samples.response_bytes / max(samples.completed, 1) / 1024,
         rss_peak_mb=max(peak_rss, after.rss_bytes) / _MB,
         rss_end_mb=after.rss_bytes / _MB,
@@ -206,6 +327,14 @@ async def _measure(
             _variables_result(variables, per_set)
             for variables, per_set in zip(plan.variable_sets, samples.per_set, strict=True)
         ],
+        app_cpu_ms_per_request=_window_ms(first, last, "app_cpu_s", requests),
+        pg_cpu_ms_per_request=_window_ms(first, last, "pg_cpu_s", requests),
+        pg_cpu_all_ms_per_request=_window_ms(first, last, "pg_all_cpu_s", requests),
+        statements_all_per_request=(
+            window_statements[0] / requests if window_statements and requests else None
+        ),
+        edges_served=samples.edges_served,
+        impressions_recorded=impressions,
     )
 
 
@@ -231,9 +360,35 @@ def _progress(index: int, total: int, run: RunResult) -> str:
     )
 
 
+SEARCH_LIST = "searchList"
+
+
+@dataclass
+class FloorJob:
+    """The search-list screen's plan and the project's answers, for the floor to match."""
+
+    plan: Plan
+    bodies: list[bytes]
+    answers: list[Any]
+
+
+async def _project_answers(url: str, bodies: list[bytes]) -> list[Any]:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+        answers = []
+        for body in bodies:
+            headers = {"Content-Type": "application/json"}
+            async with session.post(url, data=body, headers=headers) as response:
+                answers.append(orjson.loads(await response.read()))
+    return answers
+
+
 async def _benchmark(
-    server: ServerProcess, operations: list[Operation], args: argparse.Namespace, report: Report
-) -> None:
+    server: ServerProcess,
+    operations: list[Operation],
+    args: argparse.Namespace,
+    report: Report,
+    meters: Meters,
+) -> FloorJob | None:
     say("reading slugs from the server …")
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
         catalogue = await fetch_catalogue(session, server.url)
@@ -248,9 +403,12 @@ async def _benchmark(
             plans.append(planned)
     total = len(plans) * len(args.concurrency)
     index = 0
+    job: FloorJob | None = None
     for plan in plans:
         op = plan.operation
         bodies = request_bodies(op.document, op.name, plan.variable_sets)
+        if op.name == SEARCH_LIST:
+            job = FloorJob(plan, bodies, [])
         for concurrency in args.concurrency:
             index += 1
             if not server.alive():
@@ -259,9 +417,142 @@ async def _benchmark(
                 f"[{index}/{total}] {op.name} at concurrency {concurrency} "
                 f"({len(bodies)} variable sets, {args.warmup:g} s warm-up + {args.duration:g} s) …"
             )
-            run = await _measure(server, plan, bodies, concurrency, args)
+            run = await _measure(server, plan, bodies, concurrency, args, meters)
             report.runs.append(run)
             say(_progress(index, total, run))
+    if job is not None:
+        job.answers = await _project_answers(server.url, job.bodies)
+    return job
+
+
+async def _run_floor(
+    server: ServerProcess,
+    job: FloorJob,
+    args: argparse.Namespace,
+    report: Report,
+    meters: Meters,
+) -> None:
+    """Check the floor answers what the project answers, then drive it like the screen."""
+    answers = await _project_answers(server.url, job.bodies)
+    for variables, mine, theirs in zip(job.plan.variable_sets, job.answers, answers, strict=True):
+        difference = floor.compare_answers(mine, theirs)
+        if difference is not None:
+            report.floor_check = (
+                f"floor answer differs from the project's for {orjson.dumps(variables).decode()}: "
+                f"{difference}; no floor runs, no ratios"
+            )
+            say(report.floor_check)
+            return
+    report.floor_check = (
+        f"floor answer equals the project's organic cards for all {len(answers)} variable sets"
+    )
+    say(report.floor_check)
+    for concurrency in args.concurrency:
+        say(f"floor at concurrency {concurrency} …")
+        name = f"{FLOOR_PREFIX}{SEARCH_LIST}"
+        run = await _measure(server, job.plan, job.bodies, concurrency, args, meters, name)
+        report.runs.append(run)
+        say(_progress(0, 0, run))
+
+
+@dataclass(frozen=True)
+class Pinning:
+    """Which cores the server (and the floor) and the client run on; None: not pinned."""
+
+    server: frozenset[int] | None
+    client: frozenset[int] | None
+    description: str
+
+
+def pinning(disabled: bool) -> Pinning:
+    """Server on the first core this process may use, client on the second (≥ 2 cores)."""
+    try:
+        available = sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        available = []
+    if disabled:
+        return Pinning(None, None, "not pinned (--no-pin)")
+    if len(available) < 2:
+        return Pinning(None, None, f"not pinned ({len(available)} core(s) available)")
+    server, client = available[0], available[1]
+    return Pinning(
+        frozenset({server}),
+        frozenset({client}),
+        f"server and floor pinned to core {server} (taskset -c {server}), client to core "
+        f"{client}; PostgreSQL is not pinned: its backends mostly share core {client} with "
+        "the client",
+    )
+
+
+async def _with_meters(
+    url: str,
+    counter_dir: Path,
+    report: Report,
+    work: Callable[[Meters], Awaitable[T]],
+) -> T:
+    """Run ``work`` with the window meters: pg_stat_statements when preloaded, else the
+    server processes' own counters; PostgreSQL's CPU on PostgreSQL only."""
+    source: StatementSource = DriverCounters(counter_dir)
+    name: str | None = None
+    if not database.is_sqlite(url):
+        name = database.short_name(url)
+        connection = await database.pg_connect(url, name)
+        found = await pg_stat_statements(connection, name)
+        if found is None:
+            await connection.close()
+        else:
+            source = found
+    report.facts["statements_source"] = source.description
+    try:
+        return await work(Meters(source, name, counter_dir))
+    finally:
+        await source.close()
+
+
+def _floor_skipped(
+    args: argparse.Namespace, info: database.DatabaseInfo, job: FloorJob | None
+) -> str | None:
+    if args.no_floor:
+        return "--no-floor"
+    if info.kind != "postgres":
+        return "the floor (bench/floor.py) runs on PostgreSQL only"
+    if job is None:
+        return f"the {SEARCH_LIST} operation was not driven"
+    return None
+
+
+def _floor_sitting(
+    url: str,
+    results_dir: Path,
+    counters: Path,
+    pin: Pinning,
+    job: FloorJob,
+    args: argparse.Namespace,
+    report: Report,
+    pool: int,
+) -> None:
+    """Start the floor on the server's core once the API has stopped, and drive it."""
+    log_path = results_dir / f"floor-{database.short_name(url)}.log"
+
+    def command(port: int) -> list[str]:
+        command = [sys.executable, "-m", "bench.floor", "--database-url", url]
+        return [*command, "--port", str(port), "--pool-size", str(pool)]
+
+    floor_server = ServerProcess(
+        url, log_path, cpus=pin.server, counter_dir=counters / "floor", command=command
+    )
+    with floor_server:
+        say(f"starting the floor (log: {log_path}) …")
+        floor_server.start()
+        report.facts["floor_pid"] = floor_server.pid
+        asyncio.run(
+            _with_meters(
+                url,
+                counters / "floor",
+                report,
+                lambda meters: _run_floor(floor_server, job, args, report, meters),
+            )
+        )
 
 
 def _facts(args: argparse.Namespace, info: database.DatabaseInfo, log_path: Path) -> dict[str, Any]:
@@ -281,9 +572,19 @@ def _facts(args: argparse.Namespace, info: database.DatabaseInfo, log_path: Path
         "git_commit": _git_commit(),
         "server_log": str(log_path),
         "load_average_at_start": load_average(),
+        **server_state_facts(os.environ),
     }
     facts.update(machine_facts())
     return facts
+
+
+def server_state_facts(env: Mapping[str, str]) -> dict[str, str]:
+    """What the server shares and caches, from the environment it inherits (never the URL)."""
+    ttl = env.get("HMSDESK_RESPONSE_CACHE_TTL_S", "").strip()
+    return {
+        "shared_state": "redis" if env.get("HMSDESK_REDIS_URL", "").strip() else "in-process",
+        "response_cache": "off" if ttl == "0" else f"on (TTL {ttl or 'default'} s)",
+    }
 
 
 def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
@@ -331,14 +632,38 @@ def main(argv: Sequence[str] | None = None) -> int:
             "requests queue for connections (DESIGN §9)"
         )
     status = 0
-    server = ServerProcess(url, log_path, workers=args.workers)
+    pin = pinning(args.no_pin)
+    report.facts["pinning"] = pin.description
+    counters = results_dir / f"counters-{os.getpid()}"
+    server = ServerProcess(
+        url,
+        log_path,
+        workers=args.workers,
+        cpus=pin.server,
+        counter_dir=counters / "api",
+        client_budget=args.client_budget,
+    )
     try:
         with server:
             say(f"starting the server (log: {log_path}) …")
             server.start()
             report.facts["server_pid"] = server.pid
             say(f"server pid {server.pid} ready on {server.url}")
-            asyncio.run(_benchmark(server, operations, args, report))
+            if pin.client:
+                os.sched_setaffinity(0, pin.client)  # the load generator keeps off the server's
+            job = asyncio.run(
+                _with_meters(
+                    url,
+                    counters / "api",
+                    report,
+                    lambda meters: _benchmark(server, operations, args, report, meters),
+                )
+            )
+        floor_why_not = _floor_skipped(args, info, job)
+        if floor_why_not:
+            report.notes.append(f"no floor: {floor_why_not}")
+        elif job is not None:
+            _floor_sitting(url, results_dir, counters, pin, job, args, report, pool)
     except KeyboardInterrupt:
         report.interrupted = True
         status = 130
@@ -346,6 +671,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"error: {exc}")
         report.notes.append(f"stopped early: {exc}")
         status = 1
+    finally:
+        shutil.rmtree(counters, ignore_errors=True)
     say("server stopped")
     sys.stdout.write(format_text(report))
     sys.stdout.flush()

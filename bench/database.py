@@ -99,7 +99,8 @@ def _pg_database_name(url: str) -> str:
     return name
 
 
-async def _pg_connect(url: str, database: str) -> Any:
+async def pg_connect(url: str, database: str) -> Any:
+    """An asyncpg connection to one database of the server the URL names."""
     try:
         import asyncpg
     except ImportError:
@@ -116,7 +117,7 @@ async def _pg_connect(url: str, database: str) -> Any:
 
 async def _ensure_pg_database(url: str) -> bool:
     name = _pg_database_name(url)
-    conn = await _pg_connect(url, "postgres")
+    conn = await pg_connect(url, "postgres")
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
         if exists:
@@ -129,7 +130,7 @@ async def _ensure_pg_database(url: str) -> bool:
 
 
 async def _count_pg_practitioners(url: str) -> int:
-    conn = await _pg_connect(url, _pg_database_name(url))
+    conn = await pg_connect(url, _pg_database_name(url))
     try:
         if not await conn.fetchval("SELECT to_regclass('practitioner')"):
             return 0

@@ -11,7 +11,7 @@ import asyncio
 import itertools
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -28,6 +28,7 @@ class Answer(NamedTuple):
     error: str | None  # None when HTTP 200 with data and no errors
     statements: int | None  # extensions.sqlStatements
     empty: bool  # every root field is null or an empty list / connection
+    edges: int = 0  # edges of the root connections that record impressions (listings shown)
 
 
 @dataclass
@@ -52,7 +53,12 @@ class RunSamples:
     without_statements: int = 0  # successful answers that carried no extensions.sqlStatements
     empty: int = 0  # successful answers with nothing in them
     response_bytes: int = 0
+    cache_hits: int = 0  # answers marked X-HMSDESK-Cache: HIT
+    cache_misses: int = 0  # answers marked MISS (looked up, computed, maybe stored)
     per_set: list[SetSamples] = field(default_factory=list)
+    # Edges of every successful answer of the run, warm-up and late answers included: the
+    # impressions the server should record for it.
+    edges_served: int = 0
 
     @property
     def completed(self) -> int:
@@ -92,6 +98,21 @@ def is_empty_data(data: Any) -> bool:
     return isinstance(data, dict) and all(_is_empty(v) for v in data.values())
 
 
+# Root fields whose every edge is an impression the server records (resolvers/search.py).
+IMPRESSION_FIELDS = frozenset({"searchPractitioners"})
+
+
+def served_edges(data: Any) -> int:
+    """Edges of the root connections that record impressions: each one a listing shown."""
+    if not isinstance(data, dict):
+        return 0
+    return sum(
+        len(v["edges"])
+        for k, v in data.items()
+        if k in IMPRESSION_FIELDS and isinstance(v, dict) and isinstance(v.get("edges"), list)
+    )
+
+
 def check_response(status: int, raw: bytes) -> Answer:
     """Classify one answer: error, statement count, emptiness."""
     try:
@@ -107,7 +128,7 @@ def check_response(status: int, raw: bytes) -> Answer:
     data = payload.get("data")
     if payload.get("errors") or data is None:
         return Answer(_describe_errors(payload), statements, False)
-    return Answer(None, statements, is_empty_data(data))
+    return Answer(None, statements, is_empty_data(data), served_edges(data))
 
 
 async def drive(
@@ -118,11 +139,13 @@ async def drive(
     duration_s: float,
     warmup_s: float,
     timeout_s: float = 30.0,
+    on_window: Callable[[str], Awaitable[None]] | None = None,
 ) -> RunSamples:
     """Send the bodies in rotation from ``concurrency`` workers for warm-up plus duration.
 
     Only answers that arrive inside the measuring window (after the warm-up) are recorded, so
-    req/s is answers in the window divided by its length.
+    req/s is answers in the window divided by its length. ``on_window`` is awaited with
+    "start" and "end" when the window opens and closes, to read counters over it exactly.
     """
     if not bodies:
         raise ValueError("nothing to send")
@@ -132,13 +155,21 @@ async def drive(
     measure_from = start + int(warmup_s * 1e9)
     stop_at = measure_from + int(duration_s * 1e9)
 
-    def record(index: int, t0: int, t1: int, size: int, answer: Answer) -> None:
+    def record(
+        index: int, t0: int, t1: int, size: int, answer: Answer, cache: str | None = None
+    ) -> None:
+        if answer.error is None:
+            samples.edges_served += answer.edges
         if not measure_from <= t1 < stop_at:
             return
         per_set = samples.per_set[index]
         samples.latencies_ns.append(t1 - t0)
         per_set.latencies_ns.append(t1 - t0)
         samples.response_bytes += size
+        if cache == "HIT":  # X-HMSDESK-Cache; None when the response cache was not asked
+            samples.cache_hits += 1
+        elif cache == "MISS":
+            samples.cache_misses += 1
         if answer.error is not None:
             samples.errors += 1
             per_set.errors += 1
@@ -162,6 +193,7 @@ async def drive(
                 async with session.post(url, data=bodies[index], headers=_HEADERS) as response:
                     raw = await response.read()
                     status = response.status
+                    cache = response.headers.get("X-HMSDESK-Cache")
             except (aiohttp.ClientError, TimeoutError) as exc:
                 failure = Answer(f"{type(exc).__name__}: {exc}", None, False)
                 record(index, t0, time.perf_counter_ns(), 0, failure)
@@ -169,10 +201,21 @@ async def drive(
                 await asyncio.sleep(0.05)
                 continue
             t1 = time.perf_counter_ns()
-            record(index, t0, t1, len(raw), check_response(status, raw))
+            record(index, t0, t1, len(raw), check_response(status, raw), cache)
 
     connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency)
     timeout = aiohttp.ClientTimeout(total=timeout_s)
+
+    async def mark_window() -> None:
+        assert on_window is not None
+        await asyncio.sleep(max(measure_from - time.perf_counter_ns(), 0) / 1e9)
+        await on_window("start")
+        await asyncio.sleep(max(stop_at - time.perf_counter_ns(), 0) / 1e9)
+        await on_window("end")
+
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        await asyncio.gather(*(worker(session) for _ in range(concurrency)))
+        tasks = [worker(session) for _ in range(concurrency)]
+        if on_window is not None:
+            tasks.append(mark_window())
+        await asyncio.gather(*tasks)
     return samples

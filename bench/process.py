@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,3 +140,40 @@ def load_average() -> float:
         return float((PROC / "loadavg").read_text().split()[0])
     except (OSError, ValueError, IndexError):
         return 0.0
+
+
+def _command_name(pid: str) -> str:
+    try:
+        stat = (PROC / pid / "stat").read_text()
+    except OSError:
+        return ""
+    return stat[stat.find("(") + 1 : stat.rfind(")")]
+
+
+# A backend's title: "postgres: [CLUSTER: ]USER DATABASE HOST(PORT) STATE"; helpers (checkpointer,
+# WAL writer …) have no user, database or host.
+_BACKEND_TITLE = re.compile(r"^postgres: (?:\S+: )?\S+ (\S+) (?:\S+\(\d+\)|\[local\])")
+
+
+def postgres_pids(database: str | None = None) -> list[int]:
+    """Every local ``postgres`` process; with ``database``, only that database's backends plus
+    the server's own helpers (postmaster, WAL writer, checkpointer …)."""
+    found: list[int] = []
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit() or _command_name(entry.name) != "postgres":
+            continue
+        if database is not None:
+            try:
+                raw = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            match = _BACKEND_TITLE.match(raw.replace(b"\0", b" ").decode(errors="replace"))
+            if match is not None and match.group(1) != database:
+                continue
+        found.append(int(entry.name))
+    return found
+
+
+def cpu_seconds_of(pids: Iterable[int]) -> float:
+    """utime + stime summed over the processes (vanished ones count zero)."""
+    return sum(_cpu_seconds(p) for p in pids)

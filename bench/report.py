@@ -11,10 +11,16 @@ import orjson
 from bench.stats import LatencySummary, StatementSummary
 
 LEGEND = (
-    "SQL/req: extensions.sqlStatements, mean (min-max); KB/resp: mean answer size; empty: "
-    "answers without a single result; RSS: server process tree VmRSS; CPU: % of one core; "
-    "other CPU: the rest of the machine meanwhile (PostgreSQL included)"
+    "SQL/req: extensions.sqlStatements, mean (min-max), the request's own statements; "
+    "SQL/req all: every statement the server sent in the window (background writes included) "
+    "÷ requests, its source named in the facts; app ms/req: server process tree CPU (utime + "
+    "stime) in the window ÷ requests; PG ms/req: CPU of the local postgres processes (this "
+    "database's backends and the helpers) in the window ÷ requests; KB/resp: mean answer size; "
+    "empty: answers without a single result; RSS: server process tree VmRSS; CPU: % of one "
+    "core; other CPU: the rest of the machine meanwhile (PostgreSQL included); cache hit/miss: "
+    "answers marked X-HMSDESK-Cache HIT / MISS (- : the response cache was not asked)"
 )
+FLOOR_PREFIX = "floor:"
 # Above this, something besides the benchmark competed for the cores (SQLite runs in-process).
 BUSY_MACHINE_PERCENT = 25.0
 SHARED_MACHINE_NOTE = (
@@ -59,6 +65,20 @@ class RunResult:
     client_cpu_percent: float  # of one core
     other_cpu_percent: float  # the rest of the machine (PostgreSQL, anything else), of one core
     by_variables: list[VariablesResult] = field(default_factory=list)
+    app_cpu_ms_per_request: float | None = None  # server tree utime+stime in the window
+    pg_cpu_ms_per_request: float | None = None  # this database's backends + postgres helpers
+    pg_cpu_all_ms_per_request: float | None = None  # every local postgres process
+    statements_all_per_request: float | None = None  # every statement sent in the window
+    cache_hits: int = 0  # answers the response cache served (X-HMSDESK-Cache: HIT)
+    cache_misses: int = 0  # answers it looked up and computed (MISS)
+    edges_served: int = 0  # edges of the run's successful answers, warm-up included
+    impressions_recorded: int | None = None  # impression rows the server wrote for the run
+
+    @property
+    def cache_hit_ratio(self) -> float | None:
+        """Hits ÷ lookups over the run's rotating variable sets; None without lookups."""
+        looked_up = self.cache_hits + self.cache_misses
+        return self.cache_hits / looked_up if looked_up else None
 
 
 @dataclass
@@ -70,6 +90,7 @@ class Report:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     interrupted: bool = False
+    floor_check: str | None = None  # whether the floor answered what the project answers
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary."""
@@ -79,6 +100,7 @@ class Report:
             "skipped": [{"operation": op, "reason": why} for op, why in self.skipped],
             "notes": self.notes,
             "interrupted": self.interrupted,
+            "floor_check": self.floor_check,
         }
 
 
@@ -93,7 +115,11 @@ _COLUMNS = (
     ("errors", ">"),
     ("empty", ">"),
     ("SQL/req", ">"),
+    ("SQL/req all", ">"),
+    ("app ms/req", ">"),
+    ("PG ms/req", ">"),
     ("KB/resp", ">"),
+    ("cache hit/miss", ">"),
     ("RSS MB peak/end", ">"),
     ("server CPU", ">"),
     ("client CPU", ">"),
@@ -114,6 +140,41 @@ def format_statements(summary: StatementSummary | None) -> str:
     return f"{summary.mean:.1f} ({summary.min}-{summary.max})"
 
 
+def _optional(value: float | None, pattern: str) -> str:
+    return "n/a" if value is None else pattern.format(value)
+
+
+def _ratio(value: float | None, floor: float | None) -> str:
+    if value is None or floor is None or floor <= 0:
+        return "n/a"
+    return f"{value / floor:.2f}x"
+
+
+def floor_ratios(report: Report) -> list[str]:
+    """Each screen against the floor at the same concurrency: req/s, p50 and CPU per request."""
+    floors = {r.concurrency: r for r in report.runs if r.operation.startswith(FLOOR_PREFIX)}
+    if not floors:
+        return []
+    lines = [
+        "against the floor (bench/floor.py, one SQL statement; req/s: screen ÷ floor, higher is "
+        "better; p50, app ms/req and PG ms/req: screen ÷ floor, lower is better):"
+    ]
+    for run in report.runs:
+        floor = floors.get(run.concurrency)
+        if floor is None or run.operation.startswith(FLOOR_PREFIX):
+            continue
+        p50 = run.latency.p50_ms if run.latency else None
+        floor_p50 = floor.latency.p50_ms if floor.latency else None
+        lines.append(
+            f"  {run.operation} at {run.concurrency}:"
+            f" req/s {_ratio(run.req_per_s, floor.req_per_s)}"
+            f", p50 {_ratio(p50, floor_p50)}"
+            f", app ms/req {_ratio(run.app_cpu_ms_per_request, floor.app_cpu_ms_per_request)}"
+            f", PG ms/req {_ratio(run.pg_cpu_ms_per_request, floor.pg_cpu_ms_per_request)}"
+        )
+    return lines
+
+
 def _cells(run: RunResult) -> list[str]:
     lat = run.latency
     return [
@@ -127,7 +188,11 @@ def _cells(run: RunResult) -> list[str]:
         f"{run.errors:,}",
         f"{run.empty:,}",
         format_statements(run.statements),
+        _optional(run.statements_all_per_request, "{:.1f}"),
+        _optional(run.app_cpu_ms_per_request, "{:.2f}"),
+        _optional(run.pg_cpu_ms_per_request, "{:.2f}"),
         f"{run.response_kb:.1f}",
+        f"{run.cache_hits:,}/{run.cache_misses:,}" if run.cache_hit_ratio is not None else "-",
         f"{run.rss_peak_mb:.0f}/{run.rss_end_mb:.0f}",
         f"{run.server_cpu_percent:.0f}%",
         f"{run.client_cpu_percent:.0f}%",
@@ -141,9 +206,12 @@ def _facts_lines(report: Report) -> list[str]:
         f"database: {f.get('database_kind')} {f.get('database')} — scale {f.get('scale')} "
         f"({f.get('practitioners', 0):,} practitioners)",
         f"machine: {f.get('cores')} cores, {f.get('cpu', '?')}, {f.get('memory_mb', '?')} MB; "
-        f"Python {f.get('python')}; server workers: {f.get('workers')}",
+        f"Python {f.get('python')}; server workers: {f.get('workers')}; shared state: "
+        f"{f.get('shared_state', '?')}; response cache: {f.get('response_cache', '?')}",
         f"each run: {f.get('warmup_s')} s warm-up, then {f.get('duration_s')} s measured; "
         f"concurrency {', '.join(str(c) for c in f.get('concurrency', []))}",
+        f"cores: {f.get('pinning', 'not pinned')}",
+        f"SQL/req all counted by: {f.get('statements_source', 'n/a')}",
         SHARED_MACHINE_NOTE,
         LEGEND,
     ]
@@ -165,12 +233,22 @@ def _trailer_lines(report: Report) -> list[str]:
         if run.empty and run.operation not in empty_described:
             empty_described.add(run.operation)
             lines.extend(empty_results(run))
+        if run.cache_hit_ratio is not None:
+            lines.append(
+                f"{run.operation} at {run.concurrency}: response cache {run.cache_hits:,} hits, "
+                f"{run.cache_misses:,} misses, hit ratio {run.cache_hit_ratio:.1%} over "
+                f"{run.variable_sets} rotating variable sets"
+            )
+        lines.extend(impressions_check(run))
         if run.without_statements:
             lines.append(
                 f"{run.operation} at {run.concurrency}: {run.without_statements:,} answers "
                 "carried no extensions.sqlStatements"
             )
     lines.extend(report.notes)
+    if report.floor_check:
+        lines.append(report.floor_check)
+    lines.extend(floor_ratios(report))
     busy = [r for r in report.runs if r.other_cpu_percent > BUSY_MACHINE_PERCENT]
     if busy and report.facts.get("database_kind") == "sqlite":
         worst = max(busy, key=lambda r: r.other_cpu_percent)
@@ -183,6 +261,18 @@ def _trailer_lines(report: Report) -> list[str]:
     if report.interrupted:
         lines.append("interrupted: the table holds only the runs that finished")
     return lines
+
+
+def impressions_check(run: RunResult) -> list[str]:
+    """Whether the server wrote one impression per edge it served in the run (none dropped)."""
+    recorded = run.impressions_recorded
+    if recorded is None or (recorded == 0 and run.edges_served == 0):
+        return []
+    verdict = "equal" if recorded == run.edges_served else "DIFFER"
+    return [
+        f"{run.operation} at {run.concurrency}: impressions recorded {recorded:,}, edges served "
+        f"{run.edges_served:,} (warm-up included): {verdict}"
+    ]
 
 
 def statement_variation(run: RunResult) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -12,9 +13,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 
+from bench.counting import COUNTER_DIR_ENV
 from bench.process import is_running
 
 _PR_SET_PDEATHSIG = 1
@@ -39,9 +41,27 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def server_environment(database_url: str) -> dict[str, str]:
-    """The server's environment: the caller's, plus the database and statement counting."""
+BUDGET_ENV = "HMSDESK_CLIENT_REQUESTS_PER_MINUTE"
+
+
+def server_environment(
+    database_url: str, counter_dir: Path | None = None, client_budget: int | None = None
+) -> dict[str, str]:
+    """The server's environment: the caller's, plus the database and statement counting.
+
+    The benchmark is one client sending thousands of requests a second: the per-client
+    request budget is off (0) unless --client-budget (or HMSDESK_CLIENT_REQUESTS_PER_MINUTE
+    in the caller's environment) sets one.
+    """
     env = dict(os.environ)
+    if client_budget is not None:
+        env[BUDGET_ENV] = str(client_budget)
+    else:
+        env.setdefault(BUDGET_ENV, "0")
+    env.pop(COUNTER_DIR_ENV, None)
+    # Answers say HIT or MISS so the report counts them (HMSDESK_RESPONSE_CACHE_TTL_S=0 in the
+    # caller's environment measures without the response cache).
+    env.setdefault("HMSDESK_CACHE_STATUS_HEADER", "true")
     env.update(
         {
             "HMSDESK_DATABASE_URL": database_url,
@@ -49,7 +69,32 @@ def server_environment(database_url: str) -> dict[str, str]:
             "HMSDESK_LOG_LEVEL": "WARNING",
         }
     )
+    if counter_dir is not None:
+        env[COUNTER_DIR_ENV] = str(counter_dir)
     return env
+
+
+def api_command(port: int, workers: int) -> list[str]:
+    """``hmsdesk-graph serve`` through ``bench.serve``, which adds the process-wide counter."""
+    command = [sys.executable, "-m", "bench.serve", "serve", "--host", "127.0.0.1"]
+    return [*command, "--port", str(port), "--workers", str(workers)]
+
+
+def pinned(command: list[str], cpus: frozenset[int] | None) -> tuple[list[str], Callable[[], None]]:
+    """The command run on the given cores only: ``taskset -c`` when installed, else the
+    same affinity set in the child before exec. Also returns the child's pre-exec hook."""
+    if not cpus:
+        return command, _die_with_parent
+    cores = ",".join(str(c) for c in sorted(cpus))
+    taskset = shutil.which("taskset")
+    if taskset:
+        return [taskset, "-c", cores, *command], _die_with_parent
+
+    def pin_then_die_with_parent() -> None:
+        os.sched_setaffinity(0, cpus)
+        _die_with_parent()
+
+    return command, pin_then_die_with_parent
 
 
 class ServerProcess:
@@ -59,10 +104,24 @@ class ServerProcess:
     benchmark, which then stops the whole server process group (uvicorn workers included).
     """
 
-    def __init__(self, database_url: str, log_path: Path, workers: int = 1) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        log_path: Path,
+        workers: int = 1,
+        *,
+        cpus: frozenset[int] | None = None,
+        counter_dir: Path | None = None,
+        command: Callable[[int], list[str]] | None = None,
+        client_budget: int | None = None,
+    ) -> None:
         self.database_url = database_url
         self.log_path = log_path
         self.workers = workers
+        self.cpus = cpus  # the cores the server may run on (None: wherever the kernel likes)
+        self.counter_dir = counter_dir  # where bench.counting keeps each process's count
+        self.client_budget = client_budget  # requests/minute per client; None: off (or env)
+        self._command = command or (lambda port: api_command(port, workers))
         self.port = 0
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -81,18 +140,17 @@ class ServerProcess:
     def start(self, ready_timeout_s: float = 120.0) -> None:
         """Start the server and return once /readyz answers 200."""
         self.port = free_port()
-        command = [sys.executable, "-m", "hmsdesk_graph", "serve", "--host", "127.0.0.1"]
-        command += ["--port", str(self.port), "--workers", str(self.workers)]
+        command, before_exec = pinned(self._command(self.port), self.cpus)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("wb") as log:
             self._process = subprocess.Popen(
                 command,
-                env=server_environment(self.database_url),
+                env=server_environment(self.database_url, self.counter_dir, self.client_budget),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=before_exec,
             )
         try:
             self._wait_ready(ready_timeout_s)
@@ -152,10 +210,5 @@ class ServerProcess:
     def __enter__(self) -> ServerProcess:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()

@@ -67,6 +67,20 @@ def practitioner_search(cat: Catalogue, _op: Operation) -> list[VariableSet]:
     return sets
 
 
+# The floor screen (bench/floor.py answers exactly these): one specialty list per city.
+SEARCH_LIST_SPECIALTIES = ("dentist", "cardiologist")
+
+
+def search_list(cat: Catalogue, _op: Operation) -> list[VariableSet]:
+    """The results list by specialty, most experienced first, in every search city."""
+    wanted = [s for s in SEARCH_LIST_SPECIALTIES if s in cat.specialties] or cat.specialties[:1]
+    return [
+        {"city": city, "specialty": specialty, "sort": "EXPERIENCE", "first": 20}
+        for city in cat.search_cities
+        for specialty in wanted
+    ]
+
+
 def hospital_search(cat: Catalogue, _op: Operation) -> list[VariableSet]:
     """Hospital search: phrases, near a locality or not."""
     return _search_sets(cat, HOSPITAL_PHRASES)
@@ -137,6 +151,7 @@ def _spread(items: list[T], count: int) -> list[T]:
 BY_OPERATION: dict[str, Factory] = {
     "webSearchPractitioners": practitioner_search,
     "mobileSearchPractitioners": practitioner_search,
+    "searchList": search_list,
     "practitionerProfile": practitioner_profile,
     "hospitalProfile": hospital_profile,
     "diagnosticCenterProfile": center_profile,

@@ -11,22 +11,25 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from hmsdesk_graph.config import ConfigError, Settings, load_settings
+from hmsdesk_graph.errors import HmsdeskError
+
+if TYPE_CHECKING:
+    from hmsdesk_graph.identity.auth import Viewer
 
 logger = logging.getLogger("hmsdesk_graph.cli")
 
 
 def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    from hmsdesk_graph.ops.logs import configure_logging
+
+    configure_logging(settings)
 
 
 def _say(line: str) -> None:
@@ -44,7 +47,14 @@ async def _migrate(settings: Settings, target: str | None = None) -> None:
     _say("database is up to date")
 
 
-async def _seed(settings: Settings, scale: str, seed: int, reset: bool, only_if_empty: bool) -> int:
+async def _seed(
+    settings: Settings,
+    scale: str,
+    seed: int,
+    reset: bool,
+    only_if_empty: bool,
+    today: date | None = None,
+) -> int:
     from hmsdesk_graph.db.connection import close_database, open_database, write_connection
     from hmsdesk_graph.db.crypto import FieldCipher
     from hmsdesk_graph.db.search_index import refresh_search_columns
@@ -63,14 +73,24 @@ async def _seed(settings: Settings, scale: str, seed: int, reset: bool, only_if_
                 return 1
             _say("deleting existing data (--reset) …")
             await reset_database()
+        # Feeds point at the configured partner service (the sandbox in a demo), on any port.
         report = await seed_database(
-            scale, seed, FieldCipher(settings.field_encryption_key), progress=True
+            scale,
+            seed,
+            FieldCipher(settings.field_encryption_key),
+            progress=True,
+            today=today,
+            partner_url=settings.practice_url,
         )
         _say(report.format())
         _say("deriving search columns (fees, availability days, search text) …")
         started = time.perf_counter()
         touched = await refresh_search_columns()
         _say(f"search columns: {touched} rows in {time.perf_counter() - started:.1f} s")
+        from hmsdesk_graph.shared.cache_policy import Tag
+        from hmsdesk_graph.shared.tag_versions import bump
+
+        await bump([Tag.ALL])  # servers already running forget every cached answer
         if not settings.is_sqlite:
             # Sets the visibility map too, so the search's index-only scans skip the heap.
             _say("VACUUM ANALYZE …")
@@ -81,8 +101,6 @@ async def _seed(settings: Settings, scale: str, seed: int, reset: bool, only_if_
 
 
 async def _rollup(settings: Settings, first: str | None, last: str | None) -> int:
-    from datetime import date
-
     from hmsdesk_graph.db.connection import close_database, open_database
     from hmsdesk_graph.reach.rollup import rollup
 
@@ -112,6 +130,8 @@ def _describe_db(settings: Settings) -> str:
 def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
     import uvicorn
 
+    from hmsdesk_graph.ops.logs import log_config
+
     if workers > 1 and settings.is_sqlite:
         _say(
             "refusing --workers > 1 on SQLite: it has a single writer; "
@@ -119,88 +139,84 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
         )
         return 2
     _say(f"serving http://{host}:{port}/graphql on {_describe_db(settings)}")
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": settings.log_level.lower(),
+        "log_config": log_config(settings),  # JSON lines in production, in every worker
+        "access_log": False,  # ours never logs query strings (GraphQL variables)
+        # X-Forwarded-For is ours to judge (HMSDESK_TRUSTED_PROXIES), not uvicorn's.
+        "proxy_headers": False,
+    }
     if workers > 1:
-        uvicorn.run(
-            "hmsdesk_graph.app:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level=settings.log_level.lower(),
-            access_log=False,  # ours never logs query strings (GraphQL variables)
-        )
+        # Each worker process builds its own app from the factory.
+        uvicorn.run("hmsdesk_graph.app:create_app", factory=True, workers=workers, **options)
     else:
         from hmsdesk_graph.app import create_app
 
-        uvicorn.run(
-            create_app(settings),
-            host=host,
-            port=port,
-            log_level=settings.log_level.lower(),
-            access_log=False,  # ours never logs query strings (GraphQL variables)
-        )
+        uvicorn.run(create_app(settings), **options)
     return 0
 
 
 # --- query / export-schema --------------------------------------------------------------------
 
 
-def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _flatten(f"{prefix}.{key}" if prefix else key, item, out)
-    elif isinstance(value, list):
-        out[prefix] = "; ".join(str(v) for v in value)
-    else:
-        out[prefix] = value
+def _query_viewer(settings: Settings, token: str | None, purpose: str | None) -> Viewer:
+    """Who runs an ad-hoc query: the same token and purpose rules as an HTTP request."""
+    from hmsdesk_graph.identity.auth import (
+        ANONYMOUS,
+        PURPOSE_HEADER,
+        TokenService,
+        viewer_from_headers,
+    )
 
-
-def _rows_for_csv(data: dict[str, Any]) -> list[dict[str, Any]]:
-    if len(data) != 1:
-        raise ValueError("csv output needs exactly one top-level field")
-    (value,) = data.values()
-    if isinstance(value, dict) and isinstance(value.get("edges"), list):
-        value = [edge.get("node", edge) for edge in value["edges"]]
-    if not isinstance(value, list):
-        raise ValueError("csv output needs the top-level field to be a list or a connection")
-    rows = []
-    for item in value:
-        flat: dict[str, Any] = {}
-        _flatten("", item, flat)
-        rows.append(flat)
-    return rows
+    if not token:
+        return ANONYMOUS
+    if token.startswith("@"):  # a file: keeps the token out of `ps` and shell history
+        token = Path(token[1:]).read_text(encoding="utf-8").strip()
+    headers = {"authorization": f"Bearer {token}", PURPOSE_HEADER: purpose or ""}
+    return viewer_from_headers(headers, TokenService(settings))
 
 
 async def _query(
-    settings: Settings, document: str, variables: dict[str, Any] | None, fmt: str
+    settings: Settings,
+    document: str,
+    variables: dict[str, Any] | None,
+    fmt: str,
+    viewer: Viewer | None = None,
 ) -> int:
-    from hmsdesk_graph.api import build_schema
+    from hmsdesk_graph.api.error_format import format_error
+    from hmsdesk_graph.api.root import build_schema
     from hmsdesk_graph.context import Context
     from hmsdesk_graph.db.connection import close_database, open_database
-    from hmsdesk_graph.error_format import format_error
 
     schema = build_schema(settings)
     await open_database(settings)
     try:
-        result = await schema.execute(
-            document, variable_values=variables, context_value=Context.for_settings(settings)
-        )
+        context = Context.for_settings(settings)
+        if viewer is not None:
+            context.viewer = viewer
+        context.audit.operation = "cli"
+        result = await schema.execute(document, variable_values=variables, context_value=context)
+        # As over HTTP: personal data read without its audit record is never printed.
+        await context.audit.flush()
     finally:
         await close_database()
     errors = [format_error(e) for e in result.errors or []]
     if fmt == "csv" and result.data is not None and not errors:
+        from hmsdesk_graph.ops.csv_rows import csv_table
+
         try:
-            rows = _rows_for_csv(result.data)
+            table = csv_table(result.data)
         except ValueError as exc:
             _say(f"error: {exc}")
             return 2
-        columns: list[str] = []
-        for row in rows:
-            columns.extend(k for k in row if k not in columns)
+        if table.left_out:
+            _say(f"csv: left out {', '.join(table.left_out)} (not per row; --format json has them)")
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns)
+        writer = csv.DictWriter(buffer, fieldnames=table.columns, restval="")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(table.rows)
         sys.stdout.write(buffer.getvalue())
         return 0
     body: dict[str, Any] = {"data": result.data}
@@ -210,9 +226,20 @@ async def _query(
     return 1 if errors else 0
 
 
+def persisted_operations_json(operations_dir: str | None = None) -> str:
+    """The persisted-operations manifest of the committed operations (schema/operations)."""
+    from hmsdesk_graph.api.root import build_schema
+    from hmsdesk_graph.http.persisted import build_manifest, manifest_json
+    from hmsdesk_graph.ops.metrics import default_operations_dir
+
+    directory = Path(operations_dir) if operations_dir else default_operations_dir()
+    schema = build_schema()._schema
+    return manifest_json(build_manifest(directory, schema))
+
+
 def export_schema_sdl() -> str:
     """The SDL of the schema, as committed in schema/schema.graphql."""
-    from hmsdesk_graph.api import build_schema
+    from hmsdesk_graph.api.root import build_schema
 
     return build_schema().as_str() + "\n"
 
@@ -243,8 +270,8 @@ async def _ingest(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _send_messages(settings: Settings) -> int:
     from hmsdesk_graph.db.connection import close_database, open_database
-    from hmsdesk_graph.outbox import send_due_messages
     from hmsdesk_graph.upstream import Upstreams
+    from hmsdesk_graph.workers.outbox import send_due_messages
 
     await open_database(settings)
     try:
@@ -256,8 +283,23 @@ async def _send_messages(settings: Settings) -> int:
     return 0
 
 
+async def _publish_reviews(settings: Settings) -> int:
+    from datetime import timedelta
+
+    from hmsdesk_graph.db.connection import close_database, open_database
+    from hmsdesk_graph.workers.review_publishing import publish_due_reviews
+
+    await open_database(settings)
+    try:
+        report = await publish_due_reviews(timedelta(hours=settings.review_reply_window_h))
+    finally:
+        await close_database()
+    sys.stdout.write(report.format() + "\n")
+    return 0
+
+
 def _token(settings: Settings, args: argparse.Namespace) -> int:
-    from hmsdesk_graph.auth import Role, TokenService
+    from hmsdesk_graph.identity.auth import Role, TokenService
 
     if settings.is_production:
         _say("refusing to mint tokens in production: tokens come from the identity provider")
@@ -307,6 +349,9 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--scale", choices=["small", "medium"], default="small")
     seed.add_argument("--seed", type=int, default=42)
     seed.add_argument("--reset", action="store_true", help="delete existing data first")
+    seed.add_argument(
+        "--today", help="place the data around this day, YYYY-MM-DD (default: today, UTC)"
+    )
 
     rollup = sub.add_parser(
         "rollup", help="recompute Reach daily stats from the stored listing events (idempotent)"
@@ -319,8 +364,15 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("-e", "--execute", help="the operation text")
     query.add_argument("--variables", help="variables as a JSON object")
     query.add_argument("--format", choices=["json", "csv"], default="json")
+    query.add_argument("--token", help="run as this bearer token's viewer (@FILE reads a file)")
+    query.add_argument("--purpose", help="staff: why personal data is read (audited)")
 
     sub.add_parser("export-schema", help="print the schema SDL")
+    persisted = sub.add_parser(
+        "persisted-operations",
+        help="print the persisted-operations manifest (sha256 ids) of schema/operations",
+    )
+    persisted.add_argument("--operations-dir", help="default: schema/operations")
 
     token = sub.add_parser("token", help="mint a development bearer token (not in production)")
     token.add_argument("--role", required=True, choices=["PATIENT", "PARTNER", "INTERNAL", "ADMIN"])
@@ -330,6 +382,7 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
 
     sub.add_parser("send-messages", help="send queued feedback requests that are due, once")
+    sub.add_parser("publish-reviews", help="publish reviews whose reply window has passed, once")
 
     ingest = sub.add_parser("ingest-feeds", help="fetch, validate and apply partner price feeds")
     ingest.add_argument("--partner", type=int, help="only this partner's feeds")
@@ -371,6 +424,13 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command == "export-schema":
         sys.stdout.write(export_schema_sdl())
         return 0
+    if args.command == "persisted-operations":
+        try:
+            sys.stdout.write(persisted_operations_json(args.operations_dir))
+        except (OSError, ValueError) as exc:
+            _say(f"error: {exc}")
+            return 2
+        return 0
     if args.command == "partner-sandbox":
         from hmsdesk_graph.sandbox import Faults, run_sandbox
 
@@ -391,10 +451,17 @@ def run(argv: Sequence[str] | None = None) -> int:
         asyncio.run(_migrate(settings, args.to))
         return 0
     if args.command == "seed":
+        try:
+            today = date.fromisoformat(args.today) if args.today else None
+        except ValueError:
+            _say("error: --today takes a date as YYYY-MM-DD")
+            return 2
         asyncio.run(_migrate(settings))
         # Bulk loads and VACUUM run for minutes: the request statement timeout does not apply.
         bulk = replace(settings, statement_timeout_ms=0)
-        return asyncio.run(_seed(bulk, args.scale, args.seed, args.reset, only_if_empty=False))
+        return asyncio.run(
+            _seed(bulk, args.scale, args.seed, args.reset, only_if_empty=False, today=today)
+        )
     if args.command == "demo":
         asyncio.run(_migrate(settings))
         bulk = replace(settings, statement_timeout_ms=0)
@@ -408,6 +475,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_ingest(settings, args))
     if args.command == "send-messages":
         return asyncio.run(_send_messages(settings))
+    if args.command == "publish-reviews":
+        return asyncio.run(_publish_reviews(settings))
     if args.command == "token":
         return _token(settings, args)
     if args.command == "query":
@@ -420,7 +489,12 @@ def run(argv: Sequence[str] | None = None) -> int:
         if variables is not None and not isinstance(variables, dict):
             _say("error: --variables must be a JSON object")
             return 2
-        return asyncio.run(_query(settings, document, variables, args.format))
+        try:
+            viewer = _query_viewer(settings, args.token, args.purpose)
+        except (HmsdeskError, OSError) as exc:
+            _say(f"error: --token: {getattr(exc, 'message', None) or type(exc).__name__}")
+            return 2
+        return asyncio.run(_query(settings, document, variables, args.format, viewer))
     raise AssertionError(args.command)
 
 

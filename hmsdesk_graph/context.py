@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 
-from hmsdesk_graph.audit import AuditTrail
-from hmsdesk_graph.auth import ANONYMOUS, Viewer
 from hmsdesk_graph.config import Settings
 from hmsdesk_graph.db.crypto import FieldCipher
 from hmsdesk_graph.db.enums import Channel
 from hmsdesk_graph.db.statements import StatementCounter
-from hmsdesk_graph.events import EventRecorder
+from hmsdesk_graph.guards.ratelimit import Limit, RateLimits
+from hmsdesk_graph.identity.audit import AuditTrail
+from hmsdesk_graph.identity.auth import ANONYMOUS, Viewer
 from hmsdesk_graph.loaders import Loaders
 from hmsdesk_graph.pagination import CursorCodec
-from hmsdesk_graph.ratelimit import SlidingWindowLimiter
+from hmsdesk_graph.shared.clients import client_address, client_key
+from hmsdesk_graph.shared.last_good import LastGood, age_seconds
+from hmsdesk_graph.workers.events import EventRecorder
+
+STALE_DATA = "STALE_DATA"  # a warning code, not an error: the value is there, only older
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -40,7 +45,12 @@ class Context:
     # The request's budget for partner calls, on the time.monotonic() clock.
     deadline: float = field(default_factory=lambda: time.monotonic() + 2.0)
     audit: AuditTrail = field(default_factory=AuditTrail)
-    contact_limiter: SlidingWindowLimiter | None = None
+    rate_limits: RateLimits | None = None  # shared by every worker when Redis is configured
+    # The compiled read path (issue 10) reads rows without model hydration; never for writes.
+    lean_reads: bool = False
+    last_good: LastGood | None = None  # partner answers kept for outages (shared store)
+    # Response `extensions.warnings` (e.g. STALE_DATA), merged in by response_warnings.py.
+    warnings: list[dict[str, Any]] = field(default_factory=list)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
@@ -65,6 +75,39 @@ class Context:
         if token is None or self.cipher is None:
             return None
         return self.cipher.decrypt(token)
+
+    def client_key(self, subject: str | None = None) -> str:
+        """An opaque rate-limit key: `subject`, else the viewer's, else their real address."""
+        peer = self.request.client.host if self.request and self.request.client else None
+        headers = self.request.headers if self.request else {}
+        address = client_address(peer, headers, self.settings.trusted_proxies)
+        if subject is None and not self.viewer.is_anonymous:
+            subject = self.viewer.subject
+        return client_key(self.settings.secret_key, subject, address)
+
+    async def limit(
+        self, limit: Limit, subject: str | None = None, action: str | None = None
+    ) -> None:
+        """Count one of the viewer's actions; RATE_LIMITED (with retryAfter) when over.
+        With `action` (an opaque id), retries of that one action count once."""
+        if self.rate_limits is None:
+            return
+        if action is None:
+            await self.rate_limits.enforce(limit, self.client_key(subject))
+        else:
+            await self.rate_limits.enforce_once(limit, self.client_key(subject), action)
+
+    def warn_stale(self, path: list[str | int], service: str, as_of: datetime) -> None:
+        """Say in the response that the value at `path` is a kept one, not live, and how old."""
+        self.warnings.append(
+            {
+                "code": STALE_DATA,
+                "path": path,
+                "service": service,
+                "asOf": as_of.isoformat(),
+                "ageSeconds": age_seconds(as_of),
+            }
+        )
 
     @property
     def channel(self) -> Channel:

@@ -25,6 +25,49 @@ PG_SERVER_URL = os.environ.get("HMSDESK_TEST_DATABASE_URL", "")
 BACKEND = "postgres" if PG_SERVER_URL else "sqlite"
 
 
+# --- backend-specific tests -----------------------------------------------------------------
+# A test that only means something on one backend says so with
+# `@pytest.mark.backend("postgres", reason=...)`. On the other backend it is deselected (not
+# collected as a skip that looks like a pass), and the run's summary says which and why.
+
+_DESELECTED = pytest.StashKey[list[str]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        'backend(name, reason=...): run only on that backend ("sqlite" or "postgres")',
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    notes: list[str] = []
+    for item in items:
+        marker = item.get_closest_marker("backend")
+        if marker is None or marker.args[0] == BACKEND:
+            keep.append(item)
+            continue
+        if marker.args[0] not in ("sqlite", "postgres"):
+            raise pytest.UsageError(f"{item.nodeid}: unknown backend {marker.args[0]!r}")
+        dropped.append(item)
+        reason = marker.kwargs.get("reason", "")
+        notes.append(f"{item.nodeid}: {marker.args[0]} only ({reason})")
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+    config.stash[_DESELECTED] = notes
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    notes = config.stash.get(_DESELECTED, [])
+    if notes:
+        terminalreporter.section(f"not run on {BACKEND} (backend-specific)", sep="-")
+        for note in notes:
+            terminalreporter.write_line(note)
+
+
 def _pg_url(database: str) -> str:
     parts = urlsplit(PG_SERVER_URL)
     return urlunsplit((parts.scheme, parts.netloc, "/" + database, "", ""))
@@ -72,9 +115,33 @@ async def _pg_truncate_all(database: str) -> None:
 
 def base_settings(**overrides: object) -> Settings:
     """Test settings: isolated from the developer's environment except the test server."""
-    values: dict[str, object] = {"env": "test", "count_statements": True}
+    # The response cache is off here: most tests arrange rows directly between reads, which no
+    # write path invalidates. tests/shared turns it on and tests it (and the two-process test).
+    values: dict[str, object] = {"env": "test", "count_statements": True, "response_cache_ttl_s": 0}
     values.update(overrides)
     return load_settings({}, **values)
+
+
+# Partner calls that fail fast: a slow path must not eat a test's time. Tests of outages and
+# deadlines set their own.
+SHORT_PARTNER_TIMEOUTS: dict[str, object] = {
+    "upstream_connect_timeout_s": 0.3,
+    "upstream_read_timeout_s": 0.8,
+    "upstream_total_timeout_s": 1.0,
+    "request_budget_s": 1.5,
+}
+
+
+def sandbox_settings(database_url: str, sandbox: Any, **overrides: object) -> Settings:
+    """Test settings whose partner services (practice, telephony, messaging) are the sandbox."""
+    url = sandbox.url
+    return base_settings(
+        database_url=database_url,
+        practice_url=url,
+        telephony_url=url,
+        messaging_url=url,
+        **overrides,
+    )
 
 
 class DatabaseFactory:
@@ -210,3 +277,15 @@ async def http(app: Any) -> AsyncIterator[Any]:
 @pytest.fixture
 def gql(http: Any) -> GraphQLClient:
     return GraphQLClient(http)
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Any]:
+    """The partner sandbox (practice, telephony, messaging, feeds) on a free loopback port."""
+    from hmsdesk_graph.sandbox import start_sandbox
+
+    running = await start_sandbox("127.0.0.1", 0)
+    try:
+        yield running
+    finally:
+        await running.close()

@@ -74,3 +74,49 @@ async def test_query_json_and_csv(db: Settings) -> None:
     as_csv = _cli("query", "-", "--format", "csv", env=env, stdin="{ cities { slug lat } }")
     assert as_csv.returncode == 0, as_csv.stderr
     assert list(csv.reader(io.StringIO(as_csv.stdout))) == [["slug", "lat"], ["pune", "18.52"]]
+
+
+def test_seed_today_takes_a_date(tmp_path: Path) -> None:
+    url = f"sqlite://{tmp_path / 'x.sqlite3'}"
+    result = _cli("seed", "--today", "tomorrow", env={"HMSDESK_DATABASE_URL": url})
+    assert result.returncode == 2
+    assert "--today" in result.stderr and "Traceback" not in result.stderr
+
+
+async def test_csv_flattens_edge_fields_and_nested_lists(db: Settings) -> None:
+    from hmsdesk_graph.db.crypto import FieldCipher
+    from tests.factories import build_dataset
+
+    await build_dataset(FieldCipher(db.field_encryption_key))
+    env = {"HMSDESK_DATABASE_URL": db.database_url}
+    document = (
+        '{ searchPractitioners(city: "pune", near: {lat: 18.5074, lng: 73.8077}, first: 3)'
+        " { totalCount pageInfo { hasNextPage } edges { sponsored distanceKm"
+        " node { slug languages specialties { slug name } } } } }"
+    )
+    as_json = _cli("query", "-e", document, env=env)
+    assert as_json.returncode == 0, as_json.stderr
+    edges = json.loads(as_json.stdout)["data"]["searchPractitioners"]["edges"]
+    assert edges
+
+    as_csv = _cli("query", "-e", document, "--format", "csv", env=env)
+    assert as_csv.returncode == 0, as_csv.stderr
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert list(rows[0]) == [
+        "slug", "languages", "specialties.slug", "specialties.name",
+        "edge.sponsored", "edge.distanceKm",
+    ]  # fmt: skip
+    assert len(rows) == len(edges)
+    for row, edge in zip(rows, edges, strict=True):
+        node = edge["node"]
+        assert row["edge.sponsored"] == ("true" if edge["sponsored"] else "false")
+        assert row["edge.distanceKm"] == (
+            "" if edge["distanceKm"] is None else str(edge["distanceKm"])
+        )
+        assert row["languages"] == "; ".join(node["languages"])
+        assert row["specialties.slug"] == "; ".join(s["slug"] for s in node["specialties"])
+        assert row["specialties.name"] == "; ".join(s["name"] for s in node["specialties"])
+    assert any(r["edge.distanceKm"] for r in rows)
+    # What has no place in a row is named, not dropped silently.
+    assert "searchPractitioners.totalCount" in as_csv.stderr
+    assert "searchPractitioners.pageInfo" in as_csv.stderr

@@ -42,7 +42,13 @@ def _postgres_credentials(url: str, settings: Settings) -> dict[str, Any]:
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     # JIT compilation added 0.7-2 s to search plans on the medium dataset; short OLTP queries
     # never win it back.
-    server_settings = {"application_name": "hmsdesk-graph", "jit": "off"}
+    # No parallel workers: one request's statement must not take the cores the other requests
+    # (and the app) run on; the facet and count plans gained nothing from them on medium data.
+    server_settings = {
+        "application_name": "hmsdesk-graph",
+        "jit": "off",
+        "max_parallel_workers_per_gather": "0",
+    }
     if settings.statement_timeout_ms:
         server_settings["statement_timeout"] = str(settings.statement_timeout_ms)
     return {

@@ -4,18 +4,25 @@ Practitioners carry their cheapest fee, video / instant booking flags, the weekd
 consult, the location of their main practice and a search document (name, specialties with
 synonyms and symptoms, conditions, qualifications, hospitals, localities). Hospitals and
 centers carry a search document. All three carry rating counts from published reviews.
-`refresh_search_columns` recomputes them; run it after bulk loads and after writes that
-change practices, specialties, names or published reviews.
+`refresh_search_columns` recomputes them, and the practitioner facet counts with them
+(`db.facet_summary`); run it after bulk loads and after writes that change practices,
+specialties, names, status or published reviews, and before deleting a practitioner's rows
+is committed (a refresh of a deleted id takes them out of the counts).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import orjson
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import OperationalError
+from tortoise.transactions import in_transaction
 
+from hmsdesk_graph.db import facet_summary
 from hmsdesk_graph.db.connection import is_postgres, write_connection
 
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
@@ -63,22 +70,48 @@ def _in_list(postgres: bool, ids: Sequence[int]) -> tuple[str, list[Any]]:
     return "IN (SELECT value FROM json_each(?))", [orjson.dumps(list(ids)).decode()]
 
 
+async def _terms_by_owner(
+    conn: BaseDBAsyncClient, sql: str, params: list[Any], *word_lists: str
+) -> dict[int, list[Any]]:
+    """Each row's ``name`` then its JSON word lists (synonyms, symptoms), grouped by ``owner``."""
+    terms: dict[int, list[Any]] = defaultdict(list)
+    for row in await conn.execute_query_dict(sql, params):
+        terms[int(row["owner"])] += [row["name"], *(w for c in word_lists for w in _json(row[c]))]
+    return terms
+
+
+async def _write_documents(
+    conn: BaseDBAsyncClient,
+    table: str,
+    sql: str,
+    params: list[Any],
+    parts: Callable[[dict[str, Any]], list[Any]],
+) -> None:
+    """Set ``table.search_text`` of each row ``sql`` selects (with its ``id``) to its ``parts``."""
+    rows = await conn.execute_query_dict(sql, params)
+    updates = [[_document(parts(row)), int(row["id"])] for row in rows]
+    ph = _placeholders(is_postgres(conn), 2)
+    await conn.execute_many(f"UPDATE {table} SET search_text = {ph[0]} WHERE id = {ph[1]}", updates)
+
+
+def _names(value: Any) -> list[Any]:
+    """The names in a JSON list of objects (accreditations)."""
+    return [item.get("name", "") for item in _json(value)]
+
+
 async def _refresh_practitioners(ids: Sequence[int]) -> None:
     conn = write_connection()
     pg = is_postgres(conn)
     cond, params = _in_list(pg, ids)
-    specialties: dict[int, list[Any]] = defaultdict(list)
-    for row in await conn.execute_query_dict(
-        "SELECT ps.practitioner_id AS pid, s.name, s.synonyms, s.symptoms FROM"
+    specialties = await _terms_by_owner(
+        conn,
+        "SELECT ps.practitioner_id AS owner, s.name, s.synonyms, s.symptoms FROM"
         f" practitioner_specialty ps JOIN specialty s ON s.id = ps.specialty_id"
         f" WHERE ps.practitioner_id {cond}",
         params,
-    ):
-        specialties[int(row["pid"])] += [
-            row["name"],
-            *_json(row["synonyms"]),
-            *_json(row["symptoms"]),
-        ]
+        "synonyms",
+        "symptoms",
+    )
     roles: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in await conn.execute_query_dict(
         "SELECT r.practitioner_id AS pid, r.consultation_fee_paise AS fee,"
@@ -139,34 +172,27 @@ async def _refresh_hospitals(ids: Sequence[int]) -> None:
     conn = write_connection()
     pg = is_postgres(conn)
     cond, params = _in_list(pg, ids)
-    specialties: dict[int, list[Any]] = defaultdict(list)
-    for row in await conn.execute_query_dict(
-        "SELECT hs.hospital_id AS hid, s.name, s.synonyms FROM hospital_specialty hs"
+    specialties = await _terms_by_owner(
+        conn,
+        "SELECT hs.hospital_id AS owner, s.name, s.synonyms FROM hospital_specialty hs"
         f" JOIN specialty s ON s.id = hs.specialty_id WHERE hs.hospital_id {cond}",
         params,
-    ):
-        specialties[int(row["hid"])] += [row["name"], *_json(row["synonyms"])]
-    updates = []
-    for row in await conn.execute_query_dict(
+        "synonyms",
+    )
+    await _write_documents(
+        conn,
+        "hospital",
         "SELECT h.id, h.name, h.kind, h.amenities, h.accreditations, l.name AS locality"
         f" FROM hospital h JOIN locality l ON l.id = h.locality_id WHERE h.id {cond} ORDER BY h.id",
         params,
-    ):
-        hid = int(row["id"])
-        document = _document(
-            [
-                row["name"],
-                str(row["kind"]).replace("_", " ").lower(),
-                row["locality"],
-                *specialties.get(hid, []),
-                *[a.get("name", "") for a in _json(row["accreditations"])],
-                *_json(row["amenities"]),
-            ]
-        )
-        updates.append([document, hid])
-    ph = _placeholders(pg, 2)
-    await conn.execute_many(
-        f"UPDATE hospital SET search_text = {ph[0]} WHERE id = {ph[1]}", updates
+        lambda row: [
+            row["name"],
+            str(row["kind"]).replace("_", " ").lower(),
+            row["locality"],
+            *specialties.get(int(row["id"]), []),
+            *_names(row["accreditations"]),
+            *_json(row["amenities"]),
+        ],
     )
 
 
@@ -174,34 +200,27 @@ async def _refresh_centers(ids: Sequence[int]) -> None:
     conn = write_connection()
     pg = is_postgres(conn)
     cond, params = _in_list(pg, ids)
-    tests: dict[int, list[Any]] = defaultdict(list)
-    for row in await conn.execute_query_dict(
-        "SELECT DISTINCT pp.diagnostic_center_id AS cid, t.name, t.synonyms FROM price_package pp"
+    tests = await _terms_by_owner(
+        conn,
+        "SELECT DISTINCT pp.diagnostic_center_id AS owner, t.name, t.synonyms FROM price_package pp"
         " JOIN package_lab_test plt ON plt.package_id = pp.id"
         " JOIN lab_test t ON t.id = plt.lab_test_id"
         f" WHERE pp.diagnostic_center_id {cond}",
         params,
-    ):
-        tests[int(row["cid"])] += [row["name"], *_json(row["synonyms"])]
-    updates = []
-    for row in await conn.execute_query_dict(
+        "synonyms",
+    )
+    await _write_documents(
+        conn,
+        "diagnostic_center",
         "SELECT c.id, c.name, c.accreditations, l.name AS locality FROM diagnostic_center c"
         f" JOIN locality l ON l.id = c.locality_id WHERE c.id {cond} ORDER BY c.id",
         params,
-    ):
-        cid = int(row["id"])
-        document = _document(
-            [
-                row["name"],
-                row["locality"],
-                *[a.get("name", "") for a in _json(row["accreditations"])],
-                *tests.get(cid, []),
-            ]
-        )
-        updates.append([document, cid])
-    ph = _placeholders(pg, 2)
-    await conn.execute_many(
-        f"UPDATE diagnostic_center SET search_text = {ph[0]} WHERE id = {ph[1]}", updates
+        lambda row: [
+            row["name"],
+            row["locality"],
+            *_names(row["accreditations"]),
+            *tests.get(int(row["id"]), []),
+        ],
     )
 
 
@@ -227,6 +246,11 @@ async def refresh_search_columns(
     """Recompute derived search columns (all rows when no ids are given); returns rows touched."""
     everything = practitioner_ids is None and hospital_ids is None and center_ids is None
     touched = 0
+    if everything:
+        # Counted again from scratch below; searches read rows until the counts are complete.
+        async for attempt in _lock_retries():
+            with attempt:
+                await facet_summary.clear(write_connection())
     for table, only, refresh, review_column in (
         ("practitioner", practitioner_ids, _refresh_practitioners, "practitioner_id"),
         ("hospital", hospital_ids, _refresh_hospitals, "hospital_id"),
@@ -237,7 +261,36 @@ async def refresh_search_columns(
         ids = await _ids(table, only)
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
-            await _refresh_ratings(table, review_column, chunk)
-            await refresh(chunk)
+            # A chunk is a pure recomputation, so it is safe to run again when SQLite's busy
+            # timeout ran out under another process's writes (two publishers, a cron job).
+            async for attempt in _lock_retries():
+                with attempt:
+                    await _refresh_ratings(table, review_column, chunk)
+                    await refresh(chunk)
+                    if table == "practitioner":
+                        await _refresh_facets(chunk)
             touched += len(chunk)
+    if everything:
+        async for attempt in _lock_retries():
+            with attempt:
+                await facet_summary.mark_built(write_connection())
     return touched
+
+
+async def _refresh_facets(ids: Sequence[int]) -> None:
+    # One transaction: the counts and what each practitioner was counted as change together.
+    async with in_transaction("default") as conn:
+        await facet_summary.refresh(conn, ids)
+
+
+def _sqlite_locked(exc: BaseException) -> bool:
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc)
+
+
+def _lock_retries() -> AsyncRetrying:
+    return AsyncRetrying(
+        retry=retry_if_exception(_sqlite_locked),
+        stop=stop_after_attempt(5),
+        wait=wait_random_exponential(multiplier=0.05, max=2.0),
+        reraise=True,
+    )

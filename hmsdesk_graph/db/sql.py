@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, TypeVar
 
 import orjson
@@ -76,6 +77,7 @@ def is_private_column(name: str, table: str = "") -> bool:
     return name.endswith(("_ciphertext", "_hash")) or name in _PRIVATE_LINKS.get(table, ())
 
 
+@cache  # a pure function of the model's fields, built on every read otherwise
 def columns(model: type[Model], alias: str) -> str:
     """Every column of `model` for a public read: private columns come back as NULL.
 

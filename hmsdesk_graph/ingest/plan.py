@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
-from hmsdesk_graph.ingest.quarantine import Anomaly, find_anomaly
-from hmsdesk_graph.ingest.rows import PriceRow
+from hmsdesk_graph.ingest.rows import PackageValues, PriceRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,22 +23,10 @@ class Owner:
 
 
 @dataclass(slots=True)  # not frozen: a frozen init costs ~2x, 100k times
-class StoredPackage:
+class StoredPackage(PackageValues):
     """A price package of this feed as stored now."""
 
     id: int
-    external_ref: str
-    name: str
-    kind: str
-    ward: str | None
-    setting: str | None
-    procedure: str | None
-    lab_test_ids: tuple[int, ...]
-    price_min_paise: int
-    price_max_paise: int
-    list_price_paise: int | None
-    offer_price_paise: int | None
-    valid_until: datetime | None
     owner: Owner
 
     def same_as(self, row: PriceRow, owner: Owner) -> bool:
@@ -57,6 +45,40 @@ class StoredPackage:
             and self.valid_until == row.valid_until
             and self.owner == owner
         )
+
+
+# A row is quarantined when its minimum is above its maximum, or when its minimum or maximum moved
+# by more than half against the price stored for the same (feed, external_ref).
+class Reason(StrEnum):
+    PRICE_JUMP = "PRICE_JUMP"
+    MIN_ABOVE_MAX = "MIN_ABOVE_MAX"
+
+
+@dataclass(frozen=True, slots=True)
+class Anomaly:
+    reason: Reason
+    detail: str
+
+
+def moved_too_far(old: int, new: int) -> bool:
+    """More than 50 % up or down (integer arithmetic: exact at the boundary)."""
+    return old > 0 and abs(new - old) * 2 > old
+
+
+def find_anomaly(row: PriceRow, previous: StoredPackage | None) -> Anomaly | None:
+    """Why ``row`` must not be applied as it is, or None."""
+    if row.price_min_paise > row.price_max_paise:
+        return Anomaly(Reason.MIN_ABOVE_MAX, "price_min is above price_max")
+    if previous is None:
+        return None
+    for label, old, new in (
+        ("price_min", previous.price_min_paise, row.price_min_paise),
+        ("price_max", previous.price_max_paise, row.price_max_paise),
+    ):
+        if moved_too_far(old, new):
+            change = (new - old) * 100 / old
+            return Anomaly(Reason.PRICE_JUMP, f"{label} moved {change:+.0f}% since the last run")
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,8 @@
-"""Anomalies: feed prices held back for review instead of being applied or served.
+"""The quarantine table: feed prices held back for review instead of being applied or served.
 
-A row is quarantined when its minimum is above its maximum, or when its minimum or maximum
-moved by more than half against the price stored for the same (feed, external_ref). The
-quarantine table holds, per feed, exactly the rows the latest successful run held back.
+Which rows are held back (and why) is decided with the rest of the plan (``plan.find_anomaly``);
+this module only writes them. The table holds, per feed, exactly the rows the latest
+successful run held back.
 """
 
 from __future__ import annotations
@@ -10,49 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from hmsdesk_graph.db.sql import SqlBuilder
-from hmsdesk_graph.ingest.rows import PriceRow
-
-if TYPE_CHECKING:
-    from hmsdesk_graph.ingest.plan import Quarantined, StoredPackage
-
-
-class Reason(StrEnum):
-    PRICE_JUMP = "PRICE_JUMP"
-    MIN_ABOVE_MAX = "MIN_ABOVE_MAX"
-
-
-@dataclass(frozen=True, slots=True)
-class Anomaly:
-    reason: Reason
-    detail: str
-
-
-def moved_too_far(old: int, new: int) -> bool:
-    """More than 50 % up or down (integer arithmetic: exact at the boundary)."""
-    return old > 0 and abs(new - old) * 2 > old
-
-
-def find_anomaly(row: PriceRow, previous: StoredPackage | None) -> Anomaly | None:
-    """Why ``row`` must not be applied as it is, or None."""
-    if row.price_min_paise > row.price_max_paise:
-        return Anomaly(Reason.MIN_ABOVE_MAX, "price_min is above price_max")
-    if previous is None:
-        return None
-    for label, old, new in (
-        ("price_min", previous.price_min_paise, row.price_min_paise),
-        ("price_max", previous.price_max_paise, row.price_max_paise),
-    ):
-        if moved_too_far(old, new):
-            change = (new - old) * 100 / old
-            return Anomaly(Reason.PRICE_JUMP, f"{label} moved {change:+.0f}% since the last run")
-    return None
+from hmsdesk_graph.ingest.plan import Quarantined
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,10 +37,9 @@ class FeedFormatError(Exception):
 
 
 @dataclass(slots=True)  # not frozen: a frozen init costs ~2x, 100k times
-class PriceRow:
-    """One valid feed row, money in paise, ready to compare with what is stored."""
+class PackageValues:
+    """What a feed says about one price package, money in paise (as read, or as stored)."""
 
-    line: int
     external_ref: str
     name: str
     kind: str
@@ -53,6 +52,13 @@ class PriceRow:
     list_price_paise: int | None
     offer_price_paise: int | None
     valid_until: datetime | None
+
+
+@dataclass(slots=True)
+class PriceRow(PackageValues):
+    """One valid feed row, ready to compare with what is stored (``StoredPackage``)."""
+
+    line: int
 
     def to_json(self) -> dict[str, Any]:
         """The row as JSON (kept with a quarantined price so it can be accepted later)."""
@@ -254,7 +260,6 @@ def validate(line: int, record: Mapping[str, Any], ctx: RowContext) -> PriceRow 
         if _cross_checks(kind, ward, tests, listed, offer, get("currency")):
             raise BadValue("cross-field")
         return PriceRow(
-            line,
             values.external_ref(get("external_ref")),
             values.text(get("name"), required=True, max_length=200),  # type: ignore[arg-type]
             kind,  # type: ignore[arg-type]
@@ -267,6 +272,7 @@ def validate(line: int, record: Mapping[str, Any], ctx: RowContext) -> PriceRow 
             listed,
             offer,
             ctx.valid_until(get("valid_until")),
+            line=line,
         )
     except BadValue:
         return _diagnose(line, record, ctx)

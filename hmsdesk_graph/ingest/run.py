@@ -9,6 +9,7 @@ run as FAILED with the reason and sets Feed.last_error; nothing of that feed is 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 import time
@@ -33,7 +34,10 @@ from hmsdesk_graph.ingest.apply import apply_feed
 from hmsdesk_graph.ingest.plan import Owner, Plan
 from hmsdesk_graph.ingest.report import FeedReport, IngestReport
 from hmsdesk_graph.ingest.rows import FeedFormat, FeedFormatError, parse_feed
-from hmsdesk_graph.progress import Progress
+from hmsdesk_graph.ops import metrics
+from hmsdesk_graph.ops.progress import Progress
+from hmsdesk_graph.shared.cache_policy import Tag
+from hmsdesk_graph.shared.tag_versions import bump
 from hmsdesk_graph.upstream.errors import ServiceTimeout, ServiceUnavailable
 from hmsdesk_graph.upstream.feeds import fetch_feed, open_feed_session
 from hmsdesk_graph.upstream.transport import Limits
@@ -158,6 +162,9 @@ async def ingest_feeds(
                 return result
 
             report.feeds = list(await asyncio.gather(*(one(feed) for feed in feeds)))
+    if feeds:
+        # Prices changed in another process: cached answers showing prices go, in every worker.
+        await bump([Tag.PRICE])
     report.seconds = time.perf_counter() - started
     report.peak_concurrency = gauge.peak
     return report
@@ -177,7 +184,14 @@ async def ingest_one(
         await _ingest(session, feed, lab_tests, limits, report, started)
     except asyncio.CancelledError:
         report.error = "interrupted"
-        await asyncio.shield(_record_failure(feed, report, started))
+        # A second cancel (Ctrl-C twice, or the loop cancelling again) must not orphan the
+        # write that closes this run: wait for it through every further cancel.
+        closing = asyncio.ensure_future(_record_failure(feed, report, started))
+        while not closing.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(closing)
+        closing.result()
+        metrics.feed_run(report.status.value)
         raise
     except IngestFailure as exc:
         report.error = str(exc)
@@ -190,6 +204,7 @@ async def ingest_one(
         report.error = f"internal error ({type(exc).__name__})"
     if report.error is not None:
         await _record_failure(feed, report, started)
+    metrics.feed_run(report.status.value)
     return report
 
 

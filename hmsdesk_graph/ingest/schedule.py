@@ -61,7 +61,7 @@ async def ingest_forever(
 
     def on_signal() -> None:
         stopping.set()
-        if current is not None:
+        if current is not None and not current.cancelling():
             current.cancel()
 
     installed = []
@@ -80,7 +80,7 @@ async def ingest_forever(
                 await asyncio.wait({current, waiter}, return_when=asyncio.FIRST_COMPLETED)
             finally:
                 waiter.cancel()
-            if stopping.is_set() and not current.done():
+            if stopping.is_set() and not current.done() and not current.cancelling():
                 current.cancel()  # stopped mid-run: the feeds in flight roll back
             try:
                 report = await current

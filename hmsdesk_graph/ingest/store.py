@@ -8,6 +8,7 @@ already the fast path there.
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -38,35 +39,18 @@ _PG_TYPES = ("text", "text", "text", "text", "text", "bigint", "bigint", "bigint
 _PG_ROW_TYPES = (*_PG_TYPES, "timestamptz")
 
 
+# The fields of a PriceRow carry the column names, so one getter reads them in column order.
+_ROW_FIELDS = operator.attrgetter(*_ROW_COLUMNS)
+
+
 def _row_arrays(rows: Sequence[PriceRow]) -> list[list[Any]]:
     """One list per column of ``_ROW_COLUMNS`` (PostgreSQL array parameters)."""
-    return [
-        [r.name for r in rows],
-        [r.kind for r in rows],
-        [r.ward for r in rows],
-        [r.setting for r in rows],
-        [r.procedure for r in rows],
-        [r.price_min_paise for r in rows],
-        [r.price_max_paise for r in rows],
-        [r.list_price_paise for r in rows],
-        [r.offer_price_paise for r in rows],
-        [r.valid_until for r in rows],
-    ]
+    values = [_ROW_FIELDS(row) for row in rows]
+    return [[value[i] for value in values] for i in range(len(_ROW_COLUMNS))]
 
 
 def _row_values(row: PriceRow) -> list[Any]:
-    return [
-        row.name,
-        row.kind,
-        row.ward,
-        row.setting,
-        row.procedure,
-        row.price_min_paise,
-        row.price_max_paise,
-        row.list_price_paise,
-        row.offer_price_paise,
-        row.valid_until,
-    ]
+    return list(_ROW_FIELDS(row))
 
 
 def _timestamp(value: Any) -> datetime | None:
@@ -121,7 +105,6 @@ async def load_stored(conn: BaseDBAsyncClient, feed_id: int) -> dict[str, Stored
          offer, until) in rows:  # fmt: skip
         found = links.get(pid)
         stored[ref] = StoredPackage(
-            pid,
             ref,
             name,
             kind,
@@ -134,7 +117,8 @@ async def load_stored(conn: BaseDBAsyncClient, feed_id: int) -> dict[str, Stored
             listed,
             offer,
             _timestamp(until) if text_times else until,
-            owners.get((hospital, center))
+            id=pid,
+            owner=owners.get((hospital, center))
             or owners.setdefault((hospital, center), Owner(hospital, center)),
         )
     return stored

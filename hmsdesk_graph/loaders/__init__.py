@@ -6,17 +6,20 @@ shared, so its caches never serve one viewer's rows to another.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from functools import cached_property
 
 from strawberry.dataloader import DataLoader
 
 from hmsdesk_graph.db import models
+from hmsdesk_graph.instant_booking import OutcomeRecord
 from hmsdesk_graph.loaders import care, prices, providers, reviews
 from hmsdesk_graph.loaders.availability import slots_batch
 from hmsdesk_graph.loaders.prices import PackagesKey
 from hmsdesk_graph.loaders.providers import HospitalPractitionerCountKey, HospitalPractitionersKey
 from hmsdesk_graph.loaders.reviews import RatingCounts, ReviewsKey, TargetKey
+from hmsdesk_graph.shared.last_good import KeptSlots
 from hmsdesk_graph.upstream import Upstreams
 
 
@@ -26,11 +29,15 @@ class Loaders:
     def __init__(self, upstreams: Upstreams | None = None, deadline: float = 0.0) -> None:
         self._upstreams = upstreams
         self._deadline = deadline
+        # Roles whose slots this request got from the last good values (the practice system
+        # failed): what fields mark CACHED, with their age.
+        self.stale_slots: dict[int, KeptSlots] = {}
 
     @cached_property
     def slots_by_role_id(self) -> DataLoader[int, tuple[datetime, ...]]:
-        """Live open slots for the next 7 days: one practice-system call per request."""
-        return DataLoader(load_fn=slots_batch(self._upstreams, self._deadline))
+        """Live open slots for the next 7 days: one practice-system call per request (the
+        last good ones, recorded in `stale_slots`, while it fails)."""
+        return DataLoader(load_fn=slots_batch(self._upstreams, self._deadline, self.stale_slots))
 
     @cached_property
     def practitioner_by_id(self) -> DataLoader[int, models.Practitioner | None]:
@@ -107,6 +114,10 @@ class Loaders:
         return DataLoader(load_fn=prices.load_feed_sources)
 
     @cached_property
+    def listing_partner_by_package_id(self) -> DataLoader[int, str | None]:
+        return DataLoader(load_fn=prices.load_listing_partners)
+
+    @cached_property
     def review_summary_by_target(self) -> DataLoader[TargetKey, RatingCounts]:
         return DataLoader(load_fn=reviews.load_review_summaries)
 
@@ -159,8 +170,24 @@ class Loaders:
         return DataLoader(load_fn=care.load_reviews_by_patient)
 
     @cached_property
+    def outcome_record_by_role_id(self) -> DataLoader[int, OutcomeRecord]:
+        """The practice's latest outcomes, which decide instant booking (no personal data)."""
+        return DataLoader(load_fn=care.load_outcome_records)
+
+    @cached_property
     def consents_by_patient_id(self) -> DataLoader[int, list[models.Consent]]:
         return DataLoader(load_fn=care.load_consents_by_patient)
+
+    def serve_slugs_from(
+        self,
+        cities: Callable[[Sequence[str]], Awaitable[list[models.City | None]]],
+        specialties: Callable[[Sequence[str]], Awaitable[list[models.Specialty | None]]],
+    ) -> None:
+        """Answer city and specialty slugs from these batch functions (a worker's reference
+        rows, on the compiled path) instead of one statement per request each."""
+        # Set before first use: the cached_property would otherwise build the default ones.
+        self.__dict__["city_by_slug"] = DataLoader(load_fn=cities)
+        self.__dict__["specialty_by_slug"] = DataLoader(load_fn=specialties)
 
     def prime_practitioners(self, rows: list[models.Practitioner]) -> None:
         """Rows a listing already fetched answer later by-id loads without a query."""

@@ -1,21 +1,24 @@
 """Batch functions for the personal side: patients and appointments.
 
 These are the only loaders that read private columns. They hand rows to resolvers that
-check the viewer (hmsdesk_graph.permissions) before anything personal leaves the API.
+check the viewer (hmsdesk_graph.identity.permissions) before anything personal leaves the API.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from operator import attrgetter
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.sql import SqlBuilder, models_from_rows
+from hmsdesk_graph.instant_booking import OUTCOME_WINDOW, OutcomeRecord
 from hmsdesk_graph.loaders.base import group_keys, grouped_by, in_key_order
+from hmsdesk_graph.loaders.by_id import load_by_id
+from hmsdesk_graph.loaders.paging import before, first_rows_per_group
 from hmsdesk_graph.pagination import Key
 
 
@@ -24,22 +27,11 @@ def _all_columns(model: type[Model], alias: str) -> str:
 
 
 async def load_patients_private(keys: Sequence[int]) -> list[models.Patient | None]:
-    q = SqlBuilder()
-    rows = await q.fetch(
-        f"SELECT {_all_columns(models.Patient, 't')} FROM patient t WHERE t.id {q.in_ints(keys)}"
-    )
-    found = {p.pk: p for p in models_from_rows(models.Patient, rows)}
-    return in_key_order(keys, found, None)
+    return await load_by_id(models.Patient, keys, _all_columns(models.Patient, "t"), "t")
 
 
 async def load_appointments_private(keys: Sequence[int]) -> list[models.Appointment | None]:
-    q = SqlBuilder()
-    rows = await q.fetch(
-        f"SELECT {_all_columns(models.Appointment, 't')} FROM appointment t"
-        f" WHERE t.id {q.in_ints(keys)}"
-    )
-    found = {a.pk: a for a in models_from_rows(models.Appointment, rows)}
-    return in_key_order(keys, found, None)
+    return await load_by_id(models.Appointment, keys, _all_columns(models.Appointment, "t"), "t")
 
 
 @dataclass(frozen=True)
@@ -59,22 +51,13 @@ async def load_appointments_by_patient(
         q = SqlBuilder()
         where = [f"t.patient_id {q.in_ints(k.patient_id for k in group)}"]
         if after is not None:
-            slot, appointment_id = after
-            assert isinstance(slot, datetime)
-            where.append(f"(t.slot_start, t.id) < ({q.dt(slot)}, {q.p(appointment_id)})")
-        rows = await q.fetch(
-            f"SELECT * FROM (SELECT {_all_columns(models.Appointment, 't')}, ROW_NUMBER() OVER"
-            " (PARTITION BY t.patient_id ORDER BY t.slot_start DESC, t.id DESC) AS _rn"
-            f" FROM appointment t WHERE {' AND '.join(where)}) x"
-            f" WHERE x._rn <= {q.p(first + 1)} ORDER BY x.patient_id, x._rn"
-        )
-        for row in rows:
-            row.pop("_rn")
-        by_patient = grouped_by(
-            models_from_rows(models.Appointment, rows), attrgetter("patient_id")
+            where.append(before(q, "t.slot_start, t.id", after))
+        select, order = _all_columns(models.Appointment, "t"), "t.slot_start DESC, t.id DESC"
+        by_patient = await first_rows_per_group(
+            q, "appointment", "t", select, "patient_id", order, where, first + 1
         )
         for key in group:
-            results[key] = by_patient.get(key.patient_id, [])
+            results[key] = models_from_rows(models.Appointment, by_patient.get(key.patient_id, []))
     return [results[key] for key in keys]
 
 
@@ -105,3 +88,24 @@ async def load_consents_by_patient(keys: Sequence[int]) -> list[list[models.Cons
         attrgetter("patient_id"),
     )
     return in_key_order(keys, found, [])
+
+
+async def load_outcome_records(
+    keys: Sequence[int], conn: BaseDBAsyncClient | None = None
+) -> list[OutcomeRecord]:
+    """Each practice's latest outcomes (honoured / provider no-show), in one statement;
+    `conn` is a write transaction's connection when the answer decides a write."""
+    q = SqlBuilder(conn)
+    rows = await q.fetch(
+        "SELECT role_id, COUNT(*) AS total,"
+        " SUM(CASE WHEN status = 'HONOURED' THEN 1 ELSE 0 END) AS honoured FROM ("
+        " SELECT role_id, status, ROW_NUMBER() OVER"
+        " (PARTITION BY role_id ORDER BY slot_start DESC, id DESC) AS n FROM appointment"
+        f" WHERE role_id {q.in_ints(keys)} AND status IN ('HONOURED', 'PROVIDER_NO_SHOW')"
+        f") latest WHERE n <= {int(OUTCOME_WINDOW)} GROUP BY role_id"
+    )
+    found = {
+        int(r["role_id"]): OutcomeRecord(total=int(r["total"]), honoured=int(r["honoured"] or 0))
+        for r in rows
+    }
+    return in_key_order(keys, found, OutcomeRecord(total=0, honoured=0))

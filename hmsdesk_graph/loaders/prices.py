@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from operator import attrgetter
+from typing import Any
 
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import PackageKind, TargetKind, Ward
 from hmsdesk_graph.db.sql import SqlBuilder, columns, models_from_rows
 from hmsdesk_graph.loaders.base import group_keys, grouped_by, in_key_order
+from hmsdesk_graph.loaders.by_id import load_by_id
+from hmsdesk_graph.loaders.paging import first_rows_per_group
 
 OWNER_COLUMN = {
     TargetKind.PRACTITIONER: "practitioner_id",
@@ -32,7 +34,15 @@ class PackagesKey:
 
 async def load_packages_by_owner(keys: Sequence[PackagesKey]) -> list[list[models.PricePackage]]:
     """Top-N per owner in one statement per filter shape (a window function)."""
-    results: dict[PackagesKey, list[models.PricePackage]] = {}
+    rows = await package_rows_by_owner(keys)
+    return [models_from_rows(models.PricePackage, rows[key]) for key in keys]
+
+
+async def package_rows_by_owner(
+    keys: Sequence[PackagesKey],
+) -> dict[PackagesKey, list[dict[str, Any]]]:
+    """Each key's packages as rows, cheapest first (one statement per filter shape)."""
+    results: dict[PackagesKey, list[dict[str, Any]]] = {}
     for (owner_kind, kind, ward, first), group in group_keys(
         keys, lambda k: (k.owner_kind, k.kind, k.ward, k.first)
     ).items():
@@ -43,29 +53,17 @@ async def load_packages_by_owner(keys: Sequence[PackagesKey]) -> list[list[model
             where.append(f"pp.kind = {q.p(kind.value)}")
         if ward is not None:
             where.append(f"pp.ward = {q.p(ward.value)}")
-        rows = await q.fetch(
-            f"SELECT * FROM (SELECT {columns(models.PricePackage, 'pp')},"
-            f" ROW_NUMBER() OVER (PARTITION BY pp.{owner}"
-            " ORDER BY pp.price_min_paise, pp.id) AS _rn"
-            f" FROM price_package pp WHERE {' AND '.join(where)}) t"
-            f" WHERE t._rn <= {q.p(first)} ORDER BY t.{owner}, t._rn"
+        select, order = columns(models.PricePackage, "pp"), "pp.price_min_paise, pp.id"
+        packages = await first_rows_per_group(
+            q, "price_package", "pp", select, owner, order, where, first
         )
-        for row in rows:
-            row.pop("_rn")
-        packages = grouped_by(models_from_rows(models.PricePackage, rows), attrgetter(owner))
         for key in group:
             results[key] = packages.get(key.owner_id, [])
-    return [results[key] for key in keys]
+    return results
 
 
 async def load_packages(keys: Sequence[int]) -> list[models.PricePackage | None]:
-    q = SqlBuilder()
-    rows = await q.fetch(
-        f"SELECT {columns(models.PricePackage, 'pp')} FROM price_package pp"
-        f" WHERE pp.id {q.in_ints(keys)}"
-    )
-    found = {p.pk: p for p in models_from_rows(models.PricePackage, rows)}
-    return in_key_order(keys, found, None)
+    return await load_by_id(models.PricePackage, keys, columns(models.PricePackage, "pp"), "pp")
 
 
 async def load_lab_tests_by_package(keys: Sequence[int]) -> list[list[models.LabTest]]:
@@ -104,4 +102,19 @@ async def load_feed_sources(keys: Sequence[int]) -> list[FeedSource | None]:
         )
         for row in rows
     }
+    return in_key_order(keys, found, None)
+
+
+async def load_listing_partners(keys: Sequence[int]) -> list[str | None]:
+    """The name of the partner whose listing owns each package (None: no partner)."""
+    q = SqlBuilder()
+    rows = await q.fetch(
+        "SELECT p.id AS package_id, pa.name AS name FROM price_package p"
+        " LEFT JOIN practitioner pr ON pr.id = p.practitioner_id"
+        " LEFT JOIN hospital h ON h.id = p.hospital_id"
+        " LEFT JOIN diagnostic_center c ON c.id = p.diagnostic_center_id"
+        " JOIN partner pa ON pa.id = COALESCE(pr.partner_id, h.partner_id, c.partner_id)"
+        f" WHERE p.id {q.in_ints(keys)}"
+    )
+    found = {int(row["package_id"]): str(row["name"]) for row in rows}
     return in_key_order(keys, found, None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -16,56 +16,60 @@ from hmsdesk_graph.pagination import Key
 M = TypeVar("M", bound=Model)
 
 
-async def _by_key(model: type[M], column: str, keys: Sequence[Any]) -> list[M | None]:
-    """Rows of `model` whose `column` (id or slug) is one of `keys`, in key order."""
+def rows_by(model: type[M], column: str) -> Callable[[Sequence[Any]], Awaitable[list[M | None]]]:
+    """A batch function: the rows of `model` whose `column` (id or slug) is one of the keys,
+    in key order (None for a miss), in one statement."""
+
+    async def load(keys: Sequence[Any]) -> list[M | None]:
+        q = SqlBuilder()
+        match = q.in_ints(keys) if column == "id" else q.in_texts(keys)
+        table = model._meta.db_table
+        rows = await q.fetch(
+            f'SELECT {columns(model, "t")} FROM "{table}" t WHERE t.{column} {match}'
+        )
+        found = {getattr(row, column): row for row in models_from_rows(model, rows)}
+        return in_key_order(keys, found, None)
+
+    return load
+
+
+load_practitioners = rows_by(models.Practitioner, "id")
+load_hospitals = rows_by(models.Hospital, "id")
+load_diagnostic_centers = rows_by(models.DiagnosticCenter, "id")
+load_cities = rows_by(models.City, "id")
+load_localities = rows_by(models.Locality, "id")
+load_specialties = rows_by(models.Specialty, "id")
+load_lab_tests = rows_by(models.LabTest, "id")
+load_roles = rows_by(models.PractitionerRole, "id")
+load_cities_by_slug = rows_by(models.City, "slug")
+load_specialties_by_slug = rows_by(models.Specialty, "slug")
+load_practitioners_by_slug = rows_by(models.Practitioner, "slug")
+load_hospitals_by_slug = rows_by(models.Hospital, "slug")
+load_diagnostic_centers_by_slug = rows_by(models.DiagnosticCenter, "slug")
+
+
+def _grouped_by_owner(
+    model: type[M], rows: list[dict[str, Any]], keys: Sequence[int]
+) -> list[list[M]]:
+    """Rows selected with an `_owner` column as `model` lists, one per key (in row order)."""
+    owners = [row.pop("_owner") for row in rows]
+    found = grouped_by(zip(owners, models_from_rows(model, rows), strict=True), lambda x: x[0])
+    return [[item for _, item in found.get(key, [])] for key in keys]
+
+
+async def role_rows_by_practitioner(keys: Sequence[int]) -> list[dict[str, Any]]:
+    """The practices of these practitioners as rows, by practitioner, cheapest first."""
     q = SqlBuilder()
-    match = q.in_ints(keys) if column == "id" else q.in_texts(keys)
-    table = model._meta.db_table
-    rows = await q.fetch(f'SELECT {columns(model, "t")} FROM "{table}" t WHERE t.{column} {match}')
-    found = {getattr(row, column): row for row in models_from_rows(model, rows)}
-    return in_key_order(keys, found, None)
-
-
-async def load_practitioners(keys: Sequence[int]) -> list[models.Practitioner | None]:
-    return await _by_key(models.Practitioner, "id", keys)
-
-
-async def load_hospitals(keys: Sequence[int]) -> list[models.Hospital | None]:
-    return await _by_key(models.Hospital, "id", keys)
-
-
-async def load_diagnostic_centers(keys: Sequence[int]) -> list[models.DiagnosticCenter | None]:
-    return await _by_key(models.DiagnosticCenter, "id", keys)
-
-
-async def load_cities(keys: Sequence[int]) -> list[models.City | None]:
-    return await _by_key(models.City, "id", keys)
-
-
-async def load_localities(keys: Sequence[int]) -> list[models.Locality | None]:
-    return await _by_key(models.Locality, "id", keys)
-
-
-async def load_specialties(keys: Sequence[int]) -> list[models.Specialty | None]:
-    return await _by_key(models.Specialty, "id", keys)
-
-
-async def load_lab_tests(keys: Sequence[int]) -> list[models.LabTest | None]:
-    return await _by_key(models.LabTest, "id", keys)
-
-
-async def load_roles(keys: Sequence[int]) -> list[models.PractitionerRole | None]:
-    return await _by_key(models.PractitionerRole, "id", keys)
-
-
-async def load_roles_by_practitioner(keys: Sequence[int]) -> list[list[models.PractitionerRole]]:
-    """Each practitioner's practices, cheapest consultation first."""
-    q = SqlBuilder()
-    rows = await q.fetch(
+    return await q.fetch(
         f"SELECT {columns(models.PractitionerRole, 'r')} FROM practitioner_role r"
         f" WHERE r.practitioner_id {q.in_ints(keys)}"
         " ORDER BY r.practitioner_id, r.consultation_fee_paise, r.id"
     )
+
+
+async def load_roles_by_practitioner(keys: Sequence[int]) -> list[list[models.PractitionerRole]]:
+    """Each practitioner's practices, cheapest consultation first."""
+    rows = await role_rows_by_practitioner(keys)
     roles = models_from_rows(models.PractitionerRole, rows)
     return in_key_order(keys, grouped_by(roles, lambda r: r.practitioner_id), [])
 
@@ -80,10 +84,7 @@ async def _specialties_through(
         f" WHERE l.{owner_column} {q.in_ints(keys)}"
         f" ORDER BY l.{owner_column}, s.name, s.id"
     )
-    owners = [row.pop("_owner") for row in rows]
-    specialties = models_from_rows(models.Specialty, rows)
-    found = grouped_by(zip(owners, specialties, strict=True), lambda pair: pair[0])
-    return [[s for _, s in found.get(key, [])] for key in keys]
+    return _grouped_by_owner(models.Specialty, rows, keys)
 
 
 async def load_specialties_by_practitioner(keys: Sequence[int]) -> list[list[models.Specialty]]:
@@ -92,6 +93,18 @@ async def load_specialties_by_practitioner(keys: Sequence[int]) -> list[list[mod
 
 async def load_specialties_by_hospital(keys: Sequence[int]) -> list[list[models.Specialty]]:
     return await _specialties_through("hospital_specialty", "hospital_id", keys)
+
+
+def _active_at(q: SqlBuilder, hospital_ids: list[int], specialty_id: int | None) -> list[str]:
+    """Conditions on `pr` (practice) and `p` (practitioner): active, at one of these hospitals,
+    of this specialty when one is given."""
+    where = [f"pr.hospital_id {q.in_ints(hospital_ids)}", "p.status = 'ACTIVE'"]
+    if specialty_id is not None:
+        where.append(
+            "EXISTS (SELECT 1 FROM practitioner_specialty ps WHERE ps.practitioner_id = p.id"
+            f" AND ps.specialty_id = {q.p(specialty_id)})"
+        )
+    return where
 
 
 @dataclass(frozen=True)
@@ -113,12 +126,7 @@ async def load_practitioners_by_hospital(
         keys, lambda k: (k.specialty_id, k.first, k.after)
     ).items():
         q = SqlBuilder()
-        where = [f"pr.hospital_id {q.in_ints(k.hospital_id for k in group)}", "p.status = 'ACTIVE'"]
-        if specialty_id is not None:
-            where.append(
-                "EXISTS (SELECT 1 FROM practitioner_specialty ps WHERE ps.practitioner_id = p.id"
-                f" AND ps.specialty_id = {q.p(specialty_id)})"
-            )
+        where = _active_at(q, [k.hospital_id for k in group], specialty_id)
         if after is not None:
             where.append(f"(p.name, p.id) > ({q.p(after[0])}, {q.p(after[1])})")
         rows = await q.fetch(
@@ -128,12 +136,10 @@ async def load_practitioners_by_hospital(
             f" WHERE {' AND '.join(where)}) t"
             f" WHERE t._rn <= {q.p(first + 1)} ORDER BY t._owner, t._rn"
         )
-        owners = [(row.pop("_owner"), row.pop("_rn"))[0] for row in rows]
-        by_owner = grouped_by(
-            zip(owners, models_from_rows(models.Practitioner, rows), strict=True), lambda x: x[0]
-        )
-        for key in group:
-            results[key] = [p for _, p in by_owner.get(key.hospital_id, [])]
+        for row in rows:
+            row.pop("_rn")
+        pages = _grouped_by_owner(models.Practitioner, rows, [k.hospital_id for k in group])
+        results.update(zip(group, pages, strict=True))
     return [results[key] for key in keys]
 
 
@@ -149,12 +155,7 @@ async def load_practitioner_counts_by_hospital(
     results: dict[HospitalPractitionerCountKey, int] = {}
     for specialty_id, group in group_keys(keys, lambda k: k.specialty_id).items():
         q = SqlBuilder()
-        where = [f"pr.hospital_id {q.in_ints(k.hospital_id for k in group)}", "p.status = 'ACTIVE'"]
-        if specialty_id is not None:
-            where.append(
-                "EXISTS (SELECT 1 FROM practitioner_specialty ps WHERE ps.practitioner_id = p.id"
-                f" AND ps.specialty_id = {q.p(specialty_id)})"
-            )
+        where = _active_at(q, [k.hospital_id for k in group], specialty_id)
         rows = await q.fetch(
             "SELECT pr.hospital_id AS owner, COUNT(*) AS n FROM practitioner_role pr"
             f" JOIN practitioner p ON p.id = pr.practitioner_id WHERE {' AND '.join(where)}"
@@ -176,29 +177,4 @@ async def load_lab_tests_by_diagnostic_center(keys: Sequence[int]) -> list[list[
         f" WHERE pp.diagnostic_center_id {q.in_ints(keys)}"
         " ORDER BY 1, t.name, t.id"
     )
-    owners = [row.pop("_owner") for row in rows]
-    tests = models_from_rows(models.LabTest, rows)
-    found = grouped_by(zip(owners, tests, strict=True), lambda pair: pair[0])
-    return [[t for _, t in found.get(key, [])] for key in keys]
-
-
-async def load_cities_by_slug(keys: Sequence[str]) -> list[models.City | None]:
-    return await _by_key(models.City, "slug", keys)
-
-
-async def load_specialties_by_slug(keys: Sequence[str]) -> list[models.Specialty | None]:
-    return await _by_key(models.Specialty, "slug", keys)
-
-
-async def load_practitioners_by_slug(keys: Sequence[str]) -> list[models.Practitioner | None]:
-    return await _by_key(models.Practitioner, "slug", keys)
-
-
-async def load_hospitals_by_slug(keys: Sequence[str]) -> list[models.Hospital | None]:
-    return await _by_key(models.Hospital, "slug", keys)
-
-
-async def load_diagnostic_centers_by_slug(
-    keys: Sequence[str],
-) -> list[models.DiagnosticCenter | None]:
-    return await _by_key(models.DiagnosticCenter, "slug", keys)
+    return _grouped_by_owner(models.LabTest, rows, keys)

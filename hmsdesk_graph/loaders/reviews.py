@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from operator import attrgetter
 
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import TargetKind
 from hmsdesk_graph.db.sql import SqlBuilder, columns, models_from_rows
 from hmsdesk_graph.loaders.base import group_keys, grouped_by
+from hmsdesk_graph.loaders.by_id import load_by_id
+from hmsdesk_graph.loaders.paging import before, first_rows_per_group
 from hmsdesk_graph.loaders.prices import OWNER_COLUMN
 from hmsdesk_graph.pagination import Key
 
@@ -79,29 +79,17 @@ async def load_reviews_by_target(keys: Sequence[ReviewsKey]) -> list[list[models
         q = SqlBuilder()
         where = [f"r.{column} {q.in_ints(k.id for k in group)}", "r.status = 'PUBLISHED'"]
         if after is not None:
-            created, review_id = after
-            assert isinstance(created, datetime)
-            where.append(f"(r.created_at, r.id) < ({q.dt(created)}, {q.p(review_id)})")
-        rows = await q.fetch(
-            f"SELECT * FROM (SELECT {columns(models.Review, 'r')}, ROW_NUMBER() OVER"
-            f" (PARTITION BY r.{column} ORDER BY r.created_at DESC, r.id DESC) AS _rn"
-            f" FROM review r WHERE {' AND '.join(where)}) t"
-            f" WHERE t._rn <= {q.p(first + 1)} ORDER BY t.{column}, t._rn"
+            where.append(before(q, "r.created_at, r.id", after))
+        select, order = columns(models.Review, "r"), "r.created_at DESC, r.id DESC"
+        reviews = await first_rows_per_group(
+            q, "review", "r", select, column, order, where, first + 1
         )
-        for row in rows:
-            row.pop("_rn")
-        reviews = grouped_by(models_from_rows(models.Review, rows), attrgetter(column))
         for key in group:
-            results[key] = reviews.get(key.id, [])
+            results[key] = models_from_rows(models.Review, reviews.get(key.id, []))
     return [results[key] for key in keys]
 
 
 async def load_reviews(keys: Sequence[int]) -> list[models.Review | None]:
     """Published reviews by id (others are as missing as unknown ones)."""
-    q = SqlBuilder()
-    rows = await q.fetch(
-        f"SELECT {columns(models.Review, 'r')} FROM review r"
-        f" WHERE r.id {q.in_ints(keys)} AND r.status = 'PUBLISHED'"
-    )
-    found = {r.pk: r for r in models_from_rows(models.Review, rows)}
-    return [found.get(key) for key in keys]
+    published = " AND r.status = 'PUBLISHED'"
+    return await load_by_id(models.Review, keys, columns(models.Review, "r"), "r", published)

@@ -14,12 +14,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from hmsdesk_graph.auth import Role, Viewer
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import CampaignStatus, PractitionerStatus, TargetKind
 from hmsdesk_graph.errors import BadUserInput, Conflict, Forbidden
-from hmsdesk_graph.permissions import not_found, require_signed_in
+from hmsdesk_graph.identity.auth import Role, Viewer
+from hmsdesk_graph.identity.permissions import not_found, require_signed_in
 from hmsdesk_graph.reach.clock import today_ist
 from hmsdesk_graph.reach.targeting import Targeting, check_targeting
 from hmsdesk_graph.schema.node import from_global_id
@@ -84,6 +84,9 @@ async def visible_campaign(viewer: Viewer, global_id: str) -> models.Campaign:
     return row
 
 
+PARTNER_SLUG_MAX = 96  # models.Partner.slug max_length
+
+
 async def owner_partner_id(viewer: Viewer, slug: str | None) -> int:
     """The partner a request acts for: a partner itself, or the one staff name by slug."""
     partner_id = manager_partner_id(viewer)
@@ -95,7 +98,9 @@ async def owner_partner_id(viewer: Viewer, slug: str | None) -> int:
         return partner_id
     if not slug:
         raise BadUserInput("Staff must name the partner: give `partner` (its slug).")
-    partner = await models.Partner.get_or_none(slug=slug)
+    # No slug longer than the column names a partner, and Tortoise refuses to compare one.
+    too_long = len(slug) > PARTNER_SLUG_MAX
+    partner = None if too_long else await models.Partner.get_or_none(slug=slug)
     if partner is None:
         raise not_found("partner")
     return int(partner.pk)

@@ -6,7 +6,7 @@ from datetime import date
 
 from hmsdesk_graph.db import models
 from hmsdesk_graph.errors import BadUserInput
-from hmsdesk_graph.permissions import not_found
+from hmsdesk_graph.identity.permissions import not_found
 from hmsdesk_graph.reach.clock import now_utc, today_ist
 from hmsdesk_graph.reach.entities import NODE_TYPE, Entity, load_entities
 from hmsdesk_graph.reach.funnel import MAX_RANGE_DAYS, DateRange

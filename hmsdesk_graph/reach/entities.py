@@ -16,19 +16,16 @@ import orjson
 
 from hmsdesk_graph.db.enums import TargetKind
 from hmsdesk_graph.db.sql import SqlBuilder
+from hmsdesk_graph.loaders.prices import OWNER_COLUMN
 
 EntityKey = tuple[TargetKind, int]
-KIND_ORDER = {TargetKind.PRACTITIONER: 0, TargetKind.HOSPITAL: 1, TargetKind.DIAGNOSTIC_CENTER: 2}
+# Listings sort by kind in this order: practitioners, hospitals, diagnostic centers.
 NODE_TYPE = {
     TargetKind.PRACTITIONER: "Practitioner",
     TargetKind.HOSPITAL: "Hospital",
     TargetKind.DIAGNOSTIC_CENTER: "DiagnosticCenter",
 }
-OWNER_COLUMN = {
-    TargetKind.PRACTITIONER: "practitioner_id",
-    TargetKind.HOSPITAL: "hospital_id",
-    TargetKind.DIAGNOSTIC_CENTER: "diagnostic_center_id",
-}
+KIND_ORDER = {kind: i for i, kind in enumerate(NODE_TYPE)}
 
 
 @dataclass(frozen=True)

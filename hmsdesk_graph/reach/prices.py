@@ -19,8 +19,8 @@ from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import CareSetting, PackageKind, TargetKind, Ward
 from hmsdesk_graph.db.sql import SqlBuilder
 from hmsdesk_graph.errors import BadUserInput
+from hmsdesk_graph.loaders.prices import OWNER_COLUMN
 from hmsdesk_graph.reach.clock import IST, now_utc, today_ist
-from hmsdesk_graph.reach.entities import OWNER_COLUMN
 
 MAX_PACKAGES = 200
 MAX_PAISE = 10_000_000 * 100  # one crore rupees: above it is a typo

@@ -2,8 +2,9 @@
 
 Two writers keep `daily_stat` and they never double count:
 
-- The event recorder's flush adds each batch to its days' rows (an upsert that adds) in the
-  same transaction as the batch's insert: an event is in the stats exactly when it is stored.
+- The event recorder's flush adds each batch to its days' rows (`add_events_sql`: one
+  set-based upsert that adds, grouped in SQL) in the same transaction as the batch's insert
+  (on PostgreSQL the same statement): an event is in the stats exactly when it is stored.
 - `rollup()` recomputes whole days from the raw events and replaces those days' rows. On
   PostgreSQL it first takes a SHARE ROW EXCLUSIVE lock on `daily_stat`, which waits for any
   flush in progress and holds new flushes back until it commits, so every event is counted
@@ -13,15 +14,16 @@ Two writers keep `daily_stat` and they never double count:
 Days are Indian (IST) calendar days. Raw events may be pruned by whole days: the recompute
 never touches days before the oldest stored event, so it cannot wipe the stats of days whose
 raw events are gone.
+
+This module knows nothing of the event recorder (`workers.events` imports it, never the other
+way round): it only renders SQL over relations shaped like `listing_event`.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -30,13 +32,9 @@ from hmsdesk_graph.db.connection import write_connection
 from hmsdesk_graph.db.sql import SqlBuilder
 from hmsdesk_graph.reach.clock import IST
 
-if TYPE_CHECKING:
-    from hmsdesk_graph.events import ListingEvent
-
 KEY_COLUMNS = ("day", "kind", "target_kind", "target_id", "campaign_id", "channel", "city_id")
 CONFLICT = "(target_kind, target_id, day, kind, campaign_id, channel, city_id)"
 INSERT = f"INSERT INTO daily_stat ({', '.join(KEY_COLUMNS)}, count, position_sum, position_count)"
-_ROWS_PER_STATEMENT = 200  # 10 parameters a row: well inside both backends' limits
 
 
 def ist_day(moment: datetime) -> date:
@@ -61,48 +59,39 @@ def day_param(q: SqlBuilder, day: date) -> str:
     return q.p(day if q.postgres else day.isoformat())
 
 
-StatKey = tuple[date, str, str, int, int, str, int]
+def _grouped(source: str, postgres: bool, where: str = "TRUE") -> str:
+    """`INSERT INTO daily_stat ... SELECT` of events grouped by day and key, from `source`.
+
+    `source` is any relation with listing_event's columns: the table itself (the recompute) or
+    a flushed batch (the incremental add). One definition of a day's figures for both writers.
+    The rows come in the unique key's order, so concurrent flushes lock rows in the same order.
+    """
+    bucket = ist_day_sql("e.occurred_at", postgres)
+    key = (
+        f"{bucket}, e.kind, e.target_kind, e.target_id, COALESCE(e.campaign_id, 0),"
+        " e.channel, COALESCE(e.city_id, 0)"
+    )
+    order = (
+        f"e.target_kind, e.target_id, {bucket}, e.kind, COALESCE(e.campaign_id, 0),"
+        " e.channel, COALESCE(e.city_id, 0)"
+    )
+    return (
+        f"{INSERT} SELECT {key}, COUNT(*), COALESCE(SUM(e.position), 0), COUNT(e.position)"
+        f" FROM {source} AS e WHERE {where} GROUP BY {key} ORDER BY {order}"
+    )
 
 
-def _aggregate(events: Sequence[ListingEvent]) -> dict[StatKey, list[int]]:
-    totals: dict[StatKey, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for e in events:
-        key = (
-            ist_day(e.occurred_at),
-            e.kind.value,
-            e.target_kind.value,
-            e.target_id,
-            e.campaign_id or 0,
-            e.channel.value,
-            e.city_id or 0,
-        )
-        cell = totals[key]
-        cell[0] += 1
-        if e.position is not None:
-            cell[1] += e.position
-            cell[2] += 1
-    return totals
+def add_events_sql(source: str, postgres: bool) -> str:
+    """One set-based statement adding every event of `source` to its daily row.
 
-
-async def add_to_daily_stats(conn: BaseDBAsyncClient, events: Sequence[ListingEvent]) -> int:
-    """Add a batch of events to their daily rows inside the caller's transaction."""
-    totals = sorted(_aggregate(events).items())  # a fixed order: no deadlock between flushes
-    for start in range(0, len(totals), _ROWS_PER_STATEMENT):
-        q = SqlBuilder(conn)
-        values = []
-        for (day, *rest), (count, position_sum, position_count) in totals[
-            start : start + _ROWS_PER_STATEMENT
-        ]:
-            params = [day_param(q, day), *(q.p(v) for v in rest)]
-            params += [q.p(count), q.p(position_sum), q.p(position_count)]
-            values.append(f"({', '.join(params)})")
-        await q.fetch(
-            f"{INSERT} VALUES {', '.join(values)} ON CONFLICT {CONFLICT} DO UPDATE SET"
-            " count = daily_stat.count + excluded.count,"
-            " position_sum = daily_stat.position_sum + excluded.position_sum,"
-            " position_count = daily_stat.position_count + excluded.position_count"
-        )
-    return len(totals)
+    An upsert that adds: a flush adds its batch to the days' rows, never replaces them.
+    """
+    return (
+        f"{_grouped(source, postgres)} ON CONFLICT {CONFLICT} DO UPDATE SET"
+        " count = daily_stat.count + excluded.count,"
+        " position_sum = daily_stat.position_sum + excluded.position_sum,"
+        " position_count = daily_stat.position_count + excluded.position_count"
+    )
 
 
 @dataclass
@@ -147,15 +136,13 @@ async def _recompute_day(day: date) -> int:
             await conn.execute_script("LOCK TABLE daily_stat IN SHARE ROW EXCLUSIVE MODE")
         await q.fetch(f"DELETE FROM daily_stat WHERE day = {day_param(q, day)}")
         i = SqlBuilder(conn)
-        bucket = ist_day_sql("occurred_at", i.postgres)
+        since, until = i.dt(day_start(day)), i.dt(day_start(day + timedelta(days=1)))
         await i.fetch(
-            f"{INSERT} SELECT {bucket}, kind, target_kind, target_id, COALESCE(campaign_id, 0),"
-            " channel, COALESCE(city_id, 0), COUNT(*), COALESCE(SUM(position), 0),"
-            " COUNT(position) FROM listing_event"
-            f" WHERE occurred_at >= {i.dt(day_start(day))}"
-            f" AND occurred_at < {i.dt(day_start(day + timedelta(days=1)))}"
-            f" GROUP BY {bucket}, kind, target_kind, target_id, COALESCE(campaign_id, 0),"
-            " channel, COALESCE(city_id, 0)"
+            _grouped(
+                "listing_event",
+                i.postgres,
+                f"e.occurred_at >= {since} AND e.occurred_at < {until}",
+            )
         )
         c = SqlBuilder(conn)
         rows = await c.fetch(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import EventKind, TargetKind
-from hmsdesk_graph.events import ListingEvent
+from hmsdesk_graph.workers.events import ListingEvent
 
 Listing = models.Practitioner | models.Hospital | models.DiagnosticCenter
 _KINDS: dict[type[Listing], TargetKind] = {

@@ -7,46 +7,56 @@ midway rolls both back. No HTTP call happens inside the transaction.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from datetime import UTC, datetime, timedelta
 from enum import Enum
-from typing import Any
 
 import strawberry
-from tortoise.exceptions import IntegrityError
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from hmsdesk_graph.auth import Role
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.db import models
-from hmsdesk_graph.db.crypto import normalise_phone
 from hmsdesk_graph.db.enums import AppointmentStatus, BookingMode, EventKind
-from hmsdesk_graph.db.sql import SqlBuilder
-from hmsdesk_graph.errors import BadUserInput, Conflict, Forbidden
-from hmsdesk_graph.outbox import queue_feedback_request
-from hmsdesk_graph.permissions import (
+from hmsdesk_graph.db.search_index import refresh_search_columns
+from hmsdesk_graph.errors import (
+    BadUserInput,
+    Conflict,
+    Forbidden,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+from hmsdesk_graph.identity.auth import Role
+from hmsdesk_graph.identity.permissions import (
     appointment_partner_id,
     may_see_appointment,
     not_found,
+    require_active_patient,
     require_partner,
+    require_signed_in,
 )
+from hmsdesk_graph.instant_booking import earned
+from hmsdesk_graph.loaders.availability import WINDOW_DAYS, today_ist
+from hmsdesk_graph.loaders.care import load_outcome_records
 from hmsdesk_graph.reach.tracking import record_booking
+from hmsdesk_graph.resolvers.booking_rules import (
+    SLOT_TAKEN,
+    GuestInput,
+    SlotTaken,
+    appointment_place,
+    book_place,
+    check_slot_time,
+    count_booking,
+    free_place,
+    identify_booker,
+    practice_place,
+    refuse_when_paused,
+    take_place,
+    within_weekly_hours,
+)
 from hmsdesk_graph.schema.care import Appointment
 from hmsdesk_graph.schema.node import from_global_id
 from hmsdesk_graph.search.practitioners import IST
-
-_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
-_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
-NO_SHOW_WINDOW = timedelta(days=365)
-NO_SHOW_PAUSE = timedelta(days=122)  # about four months
-OUTCOME_WINDOW = 50  # the practice's latest outcomes that decide instant booking
-
-
-@strawberry.input(description="Who the booking is for, when booking without an account.")
-class GuestInput:
-    name: str
-    phone: str
+from hmsdesk_graph.workers.outbox import queue_feedback_request
 
 
 @strawberry.input
@@ -63,6 +73,17 @@ class BookAppointmentInput:
 class BookAppointmentPayload:
     appointment: Appointment
     created: bool = strawberry.field(description="False when the idempotency key was seen before.")
+    slot_checked_against: SlotCheck | None = strawberry.field(
+        default=None,
+        description="What the slot was checked against (null on a replay of an earlier booking).",
+    )
+
+
+@strawberry.enum(description="What a booked slot was checked against.")
+class SlotCheck(Enum):
+    LIVE = "LIVE"
+    LAST_KNOWN_AVAILABILITY = "LAST_KNOWN_AVAILABILITY"
+    WEEKLY_HOURS = "WEEKLY_HOURS"
 
 
 @strawberry.enum(description="What happened at an appointment, as the practice reports it.")
@@ -79,58 +100,50 @@ def _decode_role_id(global_id: str) -> int:
     return pk
 
 
-def _check_guest(guest: GuestInput) -> tuple[str, str]:
-    name = " ".join(guest.name.split())
-    if not 2 <= len(name) <= 80:
-        raise BadUserInput("guest.name must be 2 to 80 characters.", argument="guest.name")
-    phone = normalise_phone(guest.phone)
-    if not re.fullmatch(r"\+91[6-9][0-9]{9}", phone):
-        # Never echo the number back: error messages may be logged.
-        raise BadUserInput("guest.phone must be an Indian mobile number.", argument="guest.phone")
-    return name, phone
+_NOT_OFFERED = (
+    "slotStart is not one of the open slots this practice offers: pick one that availability lists."
+)
 
 
-def _check_slot(role: models.PractitionerRole, slot: datetime, now: datetime) -> datetime:
-    if slot.tzinfo is None:
-        raise BadUserInput("slotStart needs a UTC offset, e.g. 2026-12-01T10:30:00+05:30.")
-    if slot <= now:
-        raise BadUserInput("slotStart is in the past.", argument="slotStart")
-    if slot > now + timedelta(days=90):
-        raise BadUserInput("Bookings open at most 90 days ahead.", argument="slotStart")
-    local = slot.astimezone(IST)
-    minutes = local.hour * 60 + local.minute
-    for opens, closes in (role.weekly_hours or {}).get(_WEEKDAYS[local.weekday()], []):
-        start = int(opens[:2]) * 60 + int(opens[3:5])
-        end = int(closes[:2]) * 60 + int(closes[3:5])
-        on_grid = (minutes - start) % role.slot_minutes == 0 and local.second == 0
-        if start <= minutes and minutes + role.slot_minutes <= end and on_grid:
-            return slot.astimezone(UTC)
-    raise BadUserInput(
-        "slotStart is not one of this practice's slots: pick a time within its weekly hours.",
-        argument="slotStart",
-    )
+async def _check_offered(info: Info, role: models.PractitionerRole, slot: datetime) -> SlotCheck:
+    """A slot inside the practice system's window must be one it offers (live, or the last
+    slots it gave while it is down); other slots are checked against the weekly hours."""
+    day = slot.astimezone(IST).date()
+    today = today_ist()
+    if not today <= day < today + timedelta(days=WINDOW_DAYS):
+        _check_weekly_hours(role, slot)
+        return SlotCheck.WEEKLY_HOURS
+    loaders = info.context.loaders
+    try:
+        offered = await loaders.slots_by_role_id.load(role.pk)
+    except (UpstreamUnavailable, UpstreamTimeout):
+        # Down, with nothing kept within HMSDESK_STALE_MAX_AGE_S by any worker.
+        _check_weekly_hours(role, slot)
+        return SlotCheck.WEEKLY_HOURS
+    kept = loaders.stale_slots.get(role.pk)
+    if kept is not None:
+        # Down: the last slots it gave (the shared store, so whichever worker showed them).
+        if not kept.covers(day) or not kept.slots:
+            _check_weekly_hours(role, slot)
+            return SlotCheck.WEEKLY_HOURS
+        if slot not in set(kept.slots):
+            raise BadUserInput(_NOT_OFFERED, argument="slotStart")
+        return SlotCheck.LAST_KNOWN_AVAILABILITY
+    if not offered:
+        # The practice system lists nothing for the whole window: the practice is not on it.
+        _check_weekly_hours(role, slot)
+        return SlotCheck.WEEKLY_HOURS
+    if slot not in set(offered):
+        raise BadUserInput(_NOT_OFFERED, argument="slotStart")
+    return SlotCheck.LIVE
 
 
-async def _paused_until(
-    patient_id: int | None, phone_hash: str | None, now: datetime, limit: int
-) -> datetime | None:
-    """When a patient with too many recent no-shows may book online again (None: may now)."""
-    query = models.Appointment.filter(
-        status=AppointmentStatus.PATIENT_NO_SHOW, slot_start__gte=now - NO_SHOW_WINDOW
-    )
-    if patient_id is not None:
-        query = query.filter(patient_id=patient_id)
-    elif phone_hash is not None:
-        query = query.filter(guest_phone_hash=phone_hash)
-    else:
-        return None
-    slots: list[Any] = (
-        await query.order_by("-slot_start").limit(limit).values_list("slot_start", flat=True)
-    )
-    if len(slots) < limit:
-        return None
-    until: datetime = slots[0] + NO_SHOW_PAUSE  # the no-show that made it three starts it
-    return until if until > now else None
+def _check_weekly_hours(role: models.PractitionerRole, slot: datetime) -> None:
+    if not within_weekly_hours(role.weekly_hours, role.slot_minutes, slot):
+        raise BadUserInput(
+            "slotStart is not one of this practice's slots: pick a time within its weekly hours.",
+            argument="slotStart",
+        )
 
 
 async def resolve_book_appointment(
@@ -138,29 +151,10 @@ async def resolve_book_appointment(
 ) -> BookAppointmentPayload:
     """Book a slot for the signed-in patient or a guest; the same key never books twice."""
     ctx = info.context
-    viewer = ctx.viewer
     now = datetime.now(UTC)
-    if viewer.role not in (Role.PATIENT, Role.ANONYMOUS):
-        raise Forbidden("Bookings are made by patients or guests.")
-    if not _KEY.match(input.idempotency_key):
-        raise BadUserInput(
-            "idempotencyKey must be 8 to 128 letters, digits or _ . : -", argument="idempotencyKey"
-        )
-    guest: tuple[str, str] | None = None
-    if viewer.role is Role.PATIENT:
-        if input.guest is not None:
-            raise BadUserInput("Signed-in patients book for themselves: leave out guest.")
-    elif input.guest is None:
-        raise BadUserInput("Give guest { name phone } or sign in to book.", argument="guest")
-    else:
-        guest = _check_guest(input.guest)
-    assert ctx.cipher is not None
-    phone_hash = ctx.cipher.lookup_hash(guest[1], "phone") if guest else None
-    owner = viewer.subject if viewer.role is Role.PATIENT else f"guest:{phone_hash}"
-    scoped_key = hashlib.sha256(f"{owner}|{input.idempotency_key}".encode()).hexdigest()
-
+    booker = await identify_booker(info, input.idempotency_key, input.guest)
     role_id = _decode_role_id(input.practitioner_role_id)
-    existing = await models.Appointment.get_or_none(idempotency_key=scoped_key)
+    existing = await models.Appointment.get_or_none(idempotency_key=booker.scoped_key)
     if existing is not None:
         return _replay(existing, role_id, input.slot_start)
     role = await models.PractitionerRole.get_or_none(id=role_id)
@@ -171,50 +165,37 @@ async def resolve_book_appointment(
             "This practice takes bookings by phone: use revealContactNumber.",
             argument="practitionerRoleId",
         )
-    slot = _check_slot(role, input.slot_start, now)
-    until = await _paused_until(viewer.patient_id, phone_hash, now, ctx.settings.no_show_limit)
-    if until is not None:
-        raise Forbidden(
-            f"Online booking is paused until {until.date().isoformat()} after "
-            f"{ctx.settings.no_show_limit} missed appointments; call the practice to book."
-        )
+    check_slot_time(input.slot_start, now)
+    slot = input.slot_start.astimezone(UTC)
+    checked = await _check_offered(info, role, slot)
+    await refuse_when_paused(info, booker, now)
+    await count_booking(info, booker)
     instant = role.booking_mode is BookingMode.INSTANT and role.instant_eligible
-    try:
-        async with in_transaction() as conn:
-            q = SqlBuilder(conn)
-            await q.fetch(
-                "INSERT INTO slot_booking (role_id, slot_start, booked, capacity)"
-                f" VALUES ({q.p(role.pk)}, {q.dt(slot)}, 0, {q.p(role.slot_capacity)})"
-                " ON CONFLICT (role_id, slot_start) DO NOTHING"
-            )
-            u = SqlBuilder(conn)
-            taken = await u.fetch(
-                "UPDATE slot_booking SET booked = booked + 1"
-                f" WHERE role_id = {u.p(role.pk)} AND slot_start = {u.dt(slot)}"
-                " AND booked < capacity RETURNING booked"
-            )
-            if not taken:
-                raise Conflict("That slot was just taken: pick another time.", argument="slotStart")
-            appointment = await models.Appointment.create(
-                using_db=conn,
-                patient_id=viewer.patient_id,
-                role_id=role.pk,
-                slot_start=slot,
-                status=AppointmentStatus.BOOKED,
-                confirmed=instant,
-                guest_name_ciphertext=ctx.cipher.encrypt(guest[0]) if guest else None,
-                guest_phone_ciphertext=ctx.cipher.encrypt(guest[1]) if guest else None,
-                guest_phone_hash=phone_hash,
-                idempotency_key=scoped_key,
-            )
-    except IntegrityError:
-        # The same key raced us: its booking stands, ours rolled back.
-        existing = await models.Appointment.get_or_none(idempotency_key=scoped_key)
-        if existing is None:
-            raise
-        return _replay(existing, role_id, input.slot_start)
+    assert ctx.cipher is not None
+    cipher = ctx.cipher
+    guest = booker.guest
+
+    async def create(conn: BaseDBAsyncClient) -> models.Appointment:
+        return await models.Appointment.create(
+            using_db=conn,
+            patient_id=booker.patient_id,
+            role_id=role.pk,
+            slot_start=slot,
+            status=AppointmentStatus.BOOKED,
+            confirmed=instant,
+            guest_name_ciphertext=cipher.encrypt(guest[0]) if guest else None,
+            guest_phone_ciphertext=cipher.encrypt(guest[1]) if guest else None,
+            guest_phone_hash=booker.phone_hash,
+            idempotency_key=booker.scoped_key,
+        )
+
+    appointment, created = await book_place(practice_place(role, slot), booker.scoped_key, create)
+    if not created:
+        return _replay(appointment, role_id, input.slot_start)
     await record_booking(info, EventKind.BOOKING_REQUESTED, appointment)
-    return BookAppointmentPayload(appointment=Appointment.from_row(appointment), created=True)
+    return BookAppointmentPayload(
+        appointment=Appointment.from_row(appointment), created=True, slot_checked_against=checked
+    )
 
 
 def _replay(existing: models.Appointment, role_id: int, slot: datetime) -> BookAppointmentPayload:
@@ -254,13 +235,9 @@ async def resolve_cancel_appointment(info: Info, appointment_id: strawberry.ID) 
         )
         if not updated:
             raise Conflict("The appointment changed meanwhile: reload it.")
-        if row.role_id is not None:
-            q = SqlBuilder(conn)
-            await q.fetch(
-                "UPDATE slot_booking SET booked = booked - 1"
-                f" WHERE role_id = {q.p(row.role_id)} AND slot_start = {q.dt(row.slot_start)}"
-                " AND booked > 0 RETURNING booked"
-            )
+        place = appointment_place(row)
+        if place is not None:
+            await free_place(conn, place)
     row.status = AppointmentStatus.CANCELLED
     return Appointment.from_row(row)
 
@@ -278,7 +255,12 @@ async def resolve_mark_appointment(
         raise Conflict(f"The appointment is already {row.status.value.lower()}.")
     if row.slot_start > datetime.now(UTC):
         raise Conflict("The appointment has not started yet.")
-    await models.Appointment.filter(id=row.pk).update(status=status)
+    # Conditional: of concurrent marks only the one that still sees BOOKED applies.
+    applied = await models.Appointment.filter(id=row.pk, status=AppointmentStatus.BOOKED).update(
+        status=status
+    )
+    if not applied:
+        raise Conflict("The appointment was marked meanwhile: reload it.")
     row.status = status
     if status is AppointmentStatus.HONOURED:
         await record_booking(info, EventKind.BOOKING_HONOURED, row)
@@ -289,21 +271,105 @@ async def resolve_mark_appointment(
 
 
 async def refresh_instant_booking(info: Info, role_id: int) -> bool:
-    """Withdraw or restore instant booking from the practice's latest outcomes."""
+    """Withdraw or grant instant booking from the practice's latest outcomes, and keep the
+    practitioner's search column in step, in one transaction."""
     settings = info.context.settings
-    recent: list[Any] = await (
-        models.Appointment.filter(
-            role_id=role_id,
-            status__in=[AppointmentStatus.HONOURED, AppointmentStatus.PROVIDER_NO_SHOW],
+    async with in_transaction() as conn:
+        record = (await load_outcome_records([role_id], conn))[0]
+        eligible = earned(
+            record,
+            settings.instant_booking_min_outcomes,
+            settings.instant_booking_min_honoured_rate,
         )
-        .order_by("-slot_start")
-        .limit(OUTCOME_WINDOW)
-        .values_list("status", flat=True)
-    )
-    if len(recent) < settings.instant_booking_min_outcomes:
-        eligible = True
-    else:
-        honoured = sum(1 for s in recent if s == AppointmentStatus.HONOURED.value)
-        eligible = honoured / len(recent) >= settings.instant_booking_min_honoured_rate
-    await models.PractitionerRole.filter(id=role_id).update(instant_eligible=eligible)
+        role = await models.PractitionerRole.get(id=role_id, using_db=conn)
+        if role.instant_eligible != eligible:
+            await (
+                models.PractitionerRole.filter(id=role_id)
+                .using_db(conn)
+                .update(instant_eligible=eligible)
+            )
+            await refresh_search_columns(practitioner_ids=[role.practitioner_id])
     return eligible
+
+
+@strawberry.input(description="Move a booked appointment to another slot of the same practice.")
+class RescheduleAppointmentInput:
+    appointment_id: strawberry.ID
+    slot_start: datetime = strawberry.field(
+        description="One of the slots `availability` offers (any UTC offset)."
+    )
+
+
+@strawberry.type
+class RescheduleAppointmentPayload:
+    appointment: Appointment
+    rescheduled: bool = strawberry.field(
+        description="False when the appointment already had this slot (a retry changes nothing)."
+    )
+    slot_checked_against: SlotCheck | None = strawberry.field(
+        default=None, description="What the new slot was checked against (null on a retry)."
+    )
+
+
+class _MovedMeanwhile(Exception):
+    """The appointment changed between reading and moving it (rolled back)."""
+
+
+async def resolve_reschedule_appointment(
+    info: Info, input: RescheduleAppointmentInput
+) -> RescheduleAppointmentPayload:
+    """The patient or the treating partner moves a booking; the old place is freed only when
+    the new one is taken, in one transaction."""
+    viewer = info.context.viewer
+    require_signed_in(viewer)
+    if viewer.role is Role.PATIENT:
+        await require_active_patient(info)
+    elif viewer.role is not Role.PARTNER:
+        raise Forbidden("Appointments are moved by the patient or the treating practice.")
+    row = await _visible_appointment(info, input.appointment_id)
+    now = datetime.now(UTC)
+    check_slot_time(input.slot_start, now)
+    slot = input.slot_start.astimezone(UTC)
+    if row.status is AppointmentStatus.BOOKED and row.slot_start == slot:
+        return RescheduleAppointmentPayload(
+            appointment=Appointment.from_row(row), rescheduled=False
+        )
+    if row.role_id is None:
+        raise BadUserInput(
+            "Only practice appointments can be moved here.", argument="appointmentId"
+        )
+    if row.status is not AppointmentStatus.BOOKED:
+        raise Conflict(f"The appointment is {row.status.value.lower()}: it cannot be moved.")
+    if row.slot_start <= now:
+        raise Conflict("The appointment has started: it cannot be moved.")
+    role = await models.PractitionerRole.get(id=row.role_id)
+    checked = await _check_offered(info, role, slot)
+    old = row.slot_start
+    try:
+        async with in_transaction() as conn:
+            if not await take_place(conn, practice_place(role, slot)):
+                raise SlotTaken
+            moved = (
+                await models.Appointment.filter(
+                    id=row.pk, status=AppointmentStatus.BOOKED, slot_start=old
+                )
+                .using_db(conn)
+                .update(slot_start=slot)
+            )
+            if not moved:
+                raise _MovedMeanwhile
+            await free_place(conn, practice_place(role, old))
+    except (SlotTaken, _MovedMeanwhile) as exc:
+        # A concurrent retry of the same move may have won: then this one is that retry.
+        current = await models.Appointment.get(id=row.pk)
+        if current.status is AppointmentStatus.BOOKED and current.slot_start == slot:
+            return RescheduleAppointmentPayload(
+                appointment=Appointment.from_row(current), rescheduled=False
+            )
+        if isinstance(exc, SlotTaken):
+            raise Conflict(SLOT_TAKEN, argument="slotStart") from None
+        raise Conflict("The appointment changed meanwhile: reload it.") from None
+    row.slot_start = slot
+    return RescheduleAppointmentPayload(
+        appointment=Appointment.from_row(row), rescheduled=True, slot_checked_against=checked
+    )

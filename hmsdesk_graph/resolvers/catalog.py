@@ -5,10 +5,11 @@ from __future__ import annotations
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.sql import SqlBuilder
-from hmsdesk_graph.pagination import scope_of
+from hmsdesk_graph.pagination import check_first, scope_of
 from hmsdesk_graph.resolvers.listing import name_ordered_page
 from hmsdesk_graph.schema.catalog import City, LabTest, Specialty
 from hmsdesk_graph.schema.connection import Connection
+from hmsdesk_graph.search.bounds import check_search_text
 
 
 async def resolve_cities(info: Info) -> list[City]:
@@ -27,6 +28,8 @@ async def resolve_lab_tests(
     info: Info, query: str | None = None, first: int | None = None, after: str | None = None
 ) -> Connection[LabTest]:
     """Lab tests whose name contains `query` (case-insensitive), by name."""
+    check_search_text(query, "query", info.context.settings)
+    check_first(first, info.context.settings)
     needle = (query or "").strip()
 
     def where(q: SqlBuilder) -> list[str]:

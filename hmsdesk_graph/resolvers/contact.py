@@ -1,4 +1,10 @@
-"""`revealContactNumber`: a routed number from the telephony service, never a private one."""
+"""`revealContactNumber`: a routed number from the telephony service, never a private one.
+
+While the telephony service fails, the number this same caller was last given for this
+practice is served again if it is still valid and within HMSDESK_STALE_MAX_AGE_S (marked
+stale, with a STALE_DATA warning). It is kept per (practice, caller): one viewer is never
+served a number routed for another.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +16,12 @@ import strawberry
 
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.db.enums import EventKind, TargetKind
-from hmsdesk_graph.errors import BadUserInput, RateLimited, UpstreamUnavailable
-from hmsdesk_graph.events import ListingEvent
-from hmsdesk_graph.permissions import not_found
+from hmsdesk_graph.errors import BadUserInput, UpstreamTimeout, UpstreamUnavailable
+from hmsdesk_graph.guards.ratelimit import Limit
+from hmsdesk_graph.identity.permissions import not_found
+from hmsdesk_graph.ops import metrics
 from hmsdesk_graph.schema.node import from_global_id
+from hmsdesk_graph.workers.events import ListingEvent
 
 
 @strawberry.type(description="A number that rings the practice; it expires.")
@@ -21,15 +29,14 @@ class ContactNumber:
     number: str
     extension: str | None
     expires_at: datetime
-
-
-def _viewer_key(info: Info) -> str:
-    viewer = info.context.viewer
-    if not viewer.is_anonymous:
-        return viewer.subject
-    request = info.context.request
-    host = request.client.host if request is not None and request.client else "unknown"
-    return f"anonymous:{host}"
+    stale: bool = strawberry.field(
+        default=False,
+        description="True when the telephony service failed and this is the number you were"
+        " given earlier (still valid): see `asOf` and the STALE_DATA warning.",
+    )
+    as_of: datetime | None = strawberry.field(
+        default=None, description="When a stale number was given (null when live)."
+    )
 
 
 async def resolve_reveal_contact_number(
@@ -43,12 +50,8 @@ async def resolve_reveal_contact_number(
     role = await ctx.loaders.role_by_id.load(pk)
     if role is None:
         raise not_found("practice")
-    key = _viewer_key(info)
-    if ctx.contact_limiter is not None and not ctx.contact_limiter.allow(key):
-        raise RateLimited(
-            "Too many numbers revealed recently: try again later.",
-            limit=ctx.settings.contact_reveals_per_hour,
-        )
+    await ctx.limit(Limit.CONTACT_REVEALS)
+    key = ctx.client_key()
     if ctx.upstreams is None:
         raise UpstreamUnavailable("The telephony service is not configured.")
     # An opaque, stable reference for the caller: the service never learns who they are.
@@ -56,7 +59,32 @@ async def resolve_reveal_contact_number(
         "c"
         + hmac.new(ctx.settings.secret_key.encode(), key.encode(), hashlib.sha256).hexdigest()[:40]
     )
-    routed = await ctx.upstreams.telephony.routed_number(role.pk, caller_ref, deadline=ctx.deadline)
+    try:
+        routed = await ctx.upstreams.telephony.routed_number(
+            role.pk, caller_ref, deadline=ctx.deadline
+        )
+    except (UpstreamUnavailable, UpstreamTimeout):
+        kept = await ctx.last_good.number(role.pk, caller_ref) if ctx.last_good else None
+        if kept is None:
+            metrics.cache_lookups("last_good_number", 0, 1)
+            raise
+        metrics.cache_lookups("last_good_number", 1, 0)
+        ctx.warn_stale(info.path.as_list(), "telephony", kept.as_of)
+        answer = ContactNumber(
+            number=kept.number,
+            extension=kept.extension,
+            expires_at=kept.expires_at,
+            stale=True,
+            as_of=kept.as_of,
+        )
+    else:
+        if ctx.last_good is not None:
+            await ctx.last_good.keep_number(
+                role.pk, caller_ref, routed.number, routed.extension, routed.expires_at
+            )
+        answer = ContactNumber(
+            number=routed.number, extension=routed.extension, expires_at=routed.expires_at
+        )
     practitioner = await ctx.loaders.practitioner_by_id.load(role.practitioner_id)
     if ctx.events is not None:
         ctx.events.record(
@@ -70,6 +98,4 @@ async def resolve_reveal_contact_number(
                 )
             ]
         )
-    return ContactNumber(
-        number=routed.number, extension=routed.extension, expires_at=routed.expires_at
-    )
+    return answer

@@ -5,8 +5,9 @@ Also the argument checks the price searches share (lab test slugs, ratings, page
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from tortoise.models import Model
 
@@ -14,7 +15,7 @@ from hmsdesk_graph.context import Info
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.sql import SqlBuilder, models_from_rows
 from hmsdesk_graph.errors import BadUserInput
-from hmsdesk_graph.pagination import Key, Page, scope_of
+from hmsdesk_graph.pagination import Key, Page, check_first, scope_of
 from hmsdesk_graph.resolvers.search import locality_ids_for_slugs
 from hmsdesk_graph.schema.catalog import city_id_for_slug
 from hmsdesk_graph.schema.connection import PageInfo
@@ -32,6 +33,7 @@ from hmsdesk_graph.schema.facility_search import (
 )
 from hmsdesk_graph.schema.providers import DiagnosticCenter, Hospital
 from hmsdesk_graph.schema.search import FacetValue, NearInput
+from hmsdesk_graph.search.bounds import check_search_text
 from hmsdesk_graph.search.facilities import (
     CENTER,
     HOSPITAL,
@@ -44,6 +46,9 @@ from hmsdesk_graph.search.query import Near
 from hmsdesk_graph.search.text import understand
 
 M = TypeVar("M", bound=Model)
+F = TypeVar("F", models.Hospital, models.DiagnosticCenter)
+E = TypeVar("E")
+C = TypeVar("C")
 # Accreditation bodies a filter may name (the facets list the ones present).
 HOSPITAL_ACCREDITATIONS = ("NABH", "JCI", "NABL")
 CENTER_ACCREDITATIONS = ("NABL", "CAP")
@@ -144,6 +149,61 @@ def _scope(field: str, s: FacilitySearch) -> str:
     )
 
 
+@dataclass(frozen=True)
+class _Found(Generic[F]):
+    """One page of a facility search: its rows, their cursors and the page info."""
+
+    search: FacilitySearch
+    rows: list[F]
+    cursors: list[str]
+    page_info: PageInfo
+
+    def edges(self, edge: Callable[..., E], node: Callable[[F], object]) -> list[E]:
+        near = self.search.near
+        return [
+            edge(
+                cursor=cursor,
+                node=node(row),
+                sponsored=False,
+                distance_km=near.distance_km(row.lat, row.lng) if near else None,
+            )
+            for row, cursor in zip(self.rows, self.cursors, strict=True)
+        ]
+
+    def connection(
+        self,
+        connection: Callable[..., C],
+        edge: Callable[..., E],
+        node: Callable[[F], object],
+        facets: Callable[[FacilitySearch], Awaitable[object]],
+    ) -> C:
+        """The search connection: this page's edges; count and facets run when asked for."""
+        search = self.search
+        return connection(
+            edges=self.edges(edge, node),
+            page_info=self.page_info,
+            _count=lambda: search_count(search),
+            _facets=lambda: facets(search),
+        )
+
+
+async def _found(
+    info: Info,
+    field: str,
+    search: FacilitySearch,
+    first: int | None,
+    after: str | None,
+    model: type[F],
+) -> _Found[F]:
+    """The page `first` / `after` asks for, with cursors bound to this search."""
+    ctx = info.context
+    scope = _scope(field, search)
+    page = ctx.cursors.page(scope, first, after, ctx.settings)
+    rows, keys = await search_page(search, page)
+    found, cursors, more = rows_and_cursors(info, model, scope, rows, keys, page.first)
+    return _Found(search, found, cursors, page_info(page, more, cursors))
+
+
 def _values(
     rows: list[tuple[str, str, int]], labels: dict[str, str] | None = None
 ) -> list[FacetValue]:
@@ -185,6 +245,8 @@ async def resolve_search_hospitals(
 ) -> HospitalSearchConnection:
     """Hospitals, clinics and nursing homes of a city by text, filters and distance."""
     ctx = info.context
+    check_search_text(query, "query", ctx.settings)
+    check_first(first, ctx.settings)
     f = filter or HospitalSearchFilter()
     city_id = await city_id_for_slug(info, city)
     search = FacilitySearch(
@@ -201,27 +263,10 @@ async def resolve_search_hospitals(
         near=checked_near(near, sort.value),
         sort=sort.value,
     )
-    scope = _scope("searchHospitals", search)
-    page = ctx.cursors.page(scope, first, after, ctx.settings)
-    rows, keys = await search_page(search, page)
-    hospitals, cursors, more = rows_and_cursors(
-        info, models.Hospital, scope, rows, keys, page.first
-    )
-    ctx.loaders.prime_hospitals(hospitals)
-    return HospitalSearchConnection(
-        edges=[
-            HospitalSearchEdge(
-                cursor=cursor,
-                node=Hospital.from_row(h),
-                sponsored=False,
-                distance_km=search.near.distance_km(h.lat, h.lng) if search.near else None,
-            )
-            for h, cursor in zip(hospitals, cursors, strict=True)
-        ],
-        page_info=page_info(page, more, cursors),
-        _count=lambda: search_count(search),
-        _facets=lambda: _hospital_facets(search),
-    )
+    found = await _found(info, "searchHospitals", search, first, after, models.Hospital)
+    ctx.loaders.prime_hospitals(found.rows)
+    edge, node = HospitalSearchEdge, Hospital.from_row
+    return found.connection(HospitalSearchConnection, edge, node, _hospital_facets)
 
 
 async def resolve_search_diagnostic_centers(
@@ -236,6 +281,8 @@ async def resolve_search_diagnostic_centers(
 ) -> DiagnosticCenterSearchConnection:
     """Diagnostic centers of a city by text, filters and distance."""
     ctx = info.context
+    check_search_text(query, "query", ctx.settings)
+    check_first(first, ctx.settings)
     f = filter or DiagnosticCenterSearchFilter()
     city_id = await city_id_for_slug(info, city)
     turnaround = f.max_report_turnaround_hours
@@ -260,24 +307,8 @@ async def resolve_search_diagnostic_centers(
         near=checked_near(near, sort.value),
         sort=sort.value,
     )
-    scope = _scope("searchDiagnosticCenters", search)
-    page = ctx.cursors.page(scope, first, after, ctx.settings)
-    rows, keys = await search_page(search, page)
-    centers, cursors, more = rows_and_cursors(
-        info, models.DiagnosticCenter, scope, rows, keys, page.first
-    )
-    ctx.loaders.prime_diagnostic_centers(centers)
-    return DiagnosticCenterSearchConnection(
-        edges=[
-            DiagnosticCenterSearchEdge(
-                cursor=cursor,
-                node=DiagnosticCenter.from_row(c),
-                sponsored=False,
-                distance_km=search.near.distance_km(c.lat, c.lng) if search.near else None,
-            )
-            for c, cursor in zip(centers, cursors, strict=True)
-        ],
-        page_info=page_info(page, more, cursors),
-        _count=lambda: search_count(search),
-        _facets=lambda: _center_facets(search),
-    )
+    model = models.DiagnosticCenter
+    found = await _found(info, "searchDiagnosticCenters", search, first, after, model)
+    ctx.loaders.prime_diagnostic_centers(found.rows)
+    edge, node = DiagnosticCenterSearchEdge, DiagnosticCenter.from_row
+    return found.connection(DiagnosticCenterSearchConnection, edge, node, _center_facets)

@@ -2,56 +2,51 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
+from strawberry.dataloader import DataLoader
 
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.errors import NotFound
-from hmsdesk_graph.permissions import may_see_appointment
+from hmsdesk_graph.identity.permissions import may_see_appointment
+from hmsdesk_graph.loaders import Loaders
 from hmsdesk_graph.schema.care import Appointment, Patient
 from hmsdesk_graph.schema.catalog import City, LabTest, Specialty
 from hmsdesk_graph.schema.node import Node, from_global_id
-from hmsdesk_graph.schema.prices import PricePackage
 from hmsdesk_graph.schema.providers import (
     DiagnosticCenter,
     Hospital,
     Practitioner,
     PractitionerRole,
+    PricePackage,
+    Review,
 )
-from hmsdesk_graph.schema.reviews import Review
+
+# The publicly visible types: the request's loader of their rows, and how a row shows.
+_PUBLIC: dict[str, tuple[Callable[[Loaders], DataLoader[int, Any]], Callable[[Any], Node]]] = {
+    "Practitioner": (lambda loaders: loaders.practitioner_by_id, Practitioner.from_row),
+    "Hospital": (lambda loaders: loaders.hospital_by_id, Hospital.from_row),
+    "DiagnosticCenter": (
+        lambda loaders: loaders.diagnostic_center_by_id,
+        DiagnosticCenter.from_row,
+    ),
+    "PractitionerRole": (lambda loaders: loaders.role_by_id, PractitionerRole.from_row),
+    "PricePackage": (lambda loaders: loaders.package_by_id, PricePackage.from_row),
+    "Review": (lambda loaders: loaders.review_by_id, Review.from_row),
+    "City": (lambda loaders: loaders.city_by_id, City.from_row),
+    "Specialty": (lambda loaders: loaders.specialty_by_id, Specialty.from_row),
+    "LabTest": (lambda loaders: loaders.lab_test_by_id, LabTest.from_row),
+}
 
 
 async def _load(info: Info, type_name: str, pk: int) -> Any:
     loaders = info.context.loaders
-    if type_name == "Practitioner":
-        practitioner = await loaders.practitioner_by_id.load(pk)
-        return Practitioner.from_row(practitioner) if practitioner else None
-    if type_name == "Hospital":
-        hospital = await loaders.hospital_by_id.load(pk)
-        return Hospital.from_row(hospital) if hospital else None
-    if type_name == "DiagnosticCenter":
-        center = await loaders.diagnostic_center_by_id.load(pk)
-        return DiagnosticCenter.from_row(center) if center else None
-    if type_name == "PractitionerRole":
-        role = await loaders.role_by_id.load(pk)
-        return PractitionerRole.from_row(role) if role else None
-    if type_name == "PricePackage":
-        package = await loaders.package_by_id.load(pk)
-        return PricePackage.from_row(package) if package else None
-    if type_name == "Review":
-        review = await loaders.review_by_id.load(pk)
-        return Review.from_row(review) if review else None
-    if type_name == "City":
-        city = await loaders.city_by_id.load(pk)
-        return City.from_row(city) if city else None
-    if type_name == "Specialty":
-        specialty = await loaders.specialty_by_id.load(pk)
-        return Specialty.from_row(specialty) if specialty else None
-    if type_name == "LabTest":
-        lab_test = await loaders.lab_test_by_id.load(pk)
-        return LabTest.from_row(lab_test) if lab_test else None
+    if type_name in _PUBLIC:
+        loader_of, show = _PUBLIC[type_name]
+        row = await loader_of(loaders).load(pk)
+        return show(row) if row else None
     if type_name == "Appointment":
         appointment = await loaders.appointment_private_by_id.load(pk)
         # Someone else's appointment is exactly as missing as an unknown one.

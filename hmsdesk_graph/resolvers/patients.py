@@ -17,8 +17,13 @@ from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import ConsentPurpose, ErasureStatus
 from hmsdesk_graph.db.sql import SqlBuilder, models_from_rows
 from hmsdesk_graph.errors import BadUserInput
+from hmsdesk_graph.identity.permissions import (
+    not_found,
+    require_active_patient,
+    require_partner,
+    require_staff,
+)
 from hmsdesk_graph.pagination import scope_of
-from hmsdesk_graph.permissions import not_found, require_partner, require_patient, require_staff
 from hmsdesk_graph.schema.care import Appointment, ConsentRecord, Patient
 from hmsdesk_graph.schema.connection import Connection, make_connection
 from hmsdesk_graph.schema.node import from_global_id
@@ -29,7 +34,7 @@ ERASED_NAME = "Erased patient"
 
 async def resolve_me(info: Info) -> Patient | None:
     """The signed-in patient's own account."""
-    patient_id = require_patient(info.context.viewer)
+    patient_id = await require_active_patient(info)
     row = await info.context.loaders.patient_private_by_id.load(patient_id)
     if row is None:
         raise not_found("patient")
@@ -40,7 +45,7 @@ async def resolve_record_consent(
     info: Info, purpose: ConsentPurpose, granted: bool
 ) -> ConsentRecord:
     """Record (or withdraw) consent for one purpose; history is kept."""
-    patient_id = require_patient(info.context.viewer)
+    patient_id = await require_active_patient(info)
     row = await models.Consent.create(
         patient_id=patient_id, purpose=purpose, granted=granted, recorded_at=datetime.now(UTC)
     )
@@ -50,7 +55,7 @@ async def resolve_record_consent(
 async def resolve_export_my_data(info: Info) -> JSON:
     """Everything HMSDESK holds about the signed-in patient, as one JSON document."""
     ctx = info.context
-    patient_id = require_patient(ctx.viewer)
+    patient_id = await require_active_patient(info)
     patient = await ctx.loaders.patient_private_by_id.load(patient_id)
     if patient is None:
         raise not_found("patient")
@@ -71,6 +76,8 @@ async def resolve_export_my_data(info: Info) -> JSON:
                 "status": a.status.value,
                 "practitionerRoleId": a.role_id,
                 "diagnosticCenterId": a.diagnostic_center_id,
+                "visitKind": a.visit_kind.value,
+                "homeCollectionAddress": ctx.decrypt(a.collection_address_ciphertext),
             }
             for a in appointments
         ],
@@ -113,7 +120,7 @@ async def resolve_erase_my_data(info: Info, confirm: bool) -> ErasurePayload:
     """Delete the patient's personal data, anonymise their reviews, keep aggregates, and
     queue erasure at partner services: all in one transaction."""
     ctx = info.context
-    patient_id = require_patient(ctx.viewer)
+    patient_id = await require_active_patient(info)
     if not confirm:
         raise BadUserInput("Pass confirm: true to erase your data; this cannot be undone.")
     assert ctx.cipher is not None
@@ -146,6 +153,7 @@ async def resolve_erase_my_data(info: Info, confirm: bool) -> ErasurePayload:
                 guest_name_ciphertext=None,
                 guest_phone_ciphertext=None,
                 guest_phone_hash=None,
+                collection_address_ciphertext=None,
             )
         )
         await models.Consent.filter(patient_id=patient_id).using_db(conn).delete()

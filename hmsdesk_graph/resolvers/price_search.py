@@ -11,7 +11,7 @@ from hmsdesk_graph.context import Info
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.sql import SqlBuilder, models_from_rows
 from hmsdesk_graph.errors import BadUserInput
-from hmsdesk_graph.pagination import scope_of
+from hmsdesk_graph.pagination import check_first, scope_of
 from hmsdesk_graph.resolvers.facility_search import (
     lab_test_ids_for_slugs,
     page_info,
@@ -31,8 +31,9 @@ from hmsdesk_graph.schema.price_search import (
     PackageSort,
     PriceComparison,
 )
-from hmsdesk_graph.schema.prices import PricePackage
+from hmsdesk_graph.schema.providers import PricePackage
 from hmsdesk_graph.schema.search import FacetValue
+from hmsdesk_graph.search.bounds import check_search_text
 from hmsdesk_graph.search.packages import (
     PackageSearch,
     price_stats,
@@ -103,6 +104,8 @@ async def resolve_search_packages(
 ) -> PackageSearchConnection:
     """Price packages offered in a city, by text and filters, in the chosen order."""
     ctx = info.context
+    check_search_text(query, "query", ctx.settings)
+    check_first(first, ctx.settings)
     f = filter or PackageSearchFilter()
     city_id = await city_id_for_slug(info, city)
     price_min, price_max = paise(f.price_min, "priceMin"), paise(f.price_max, "priceMax")

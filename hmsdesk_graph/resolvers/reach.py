@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from datetime import date
 from typing import Annotated, Any
 
@@ -14,14 +15,14 @@ from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import CampaignStatus, TargetKind
 from hmsdesk_graph.db.search_index import refresh_search_columns
 from hmsdesk_graph.errors import BadUserInput
+from hmsdesk_graph.identity.permissions import not_found, require_partner
 from hmsdesk_graph.pagination import scope_of
-from hmsdesk_graph.permissions import not_found, require_partner
 from hmsdesk_graph.reach import campaigns, prices
 from hmsdesk_graph.reach.dashboard import check_range, open_scope
 from hmsdesk_graph.reach.entities import NODE_TYPE
 from hmsdesk_graph.schema.connection import Connection, make_connection
 from hmsdesk_graph.schema.node import from_global_id
-from hmsdesk_graph.schema.prices import PricePackage
+from hmsdesk_graph.schema.providers import PricePackage
 from hmsdesk_graph.schema.reach import (
     Campaign,
     CreateCampaignInput,
@@ -86,18 +87,9 @@ async def resolve_reach_campaigns(
 
 async def resolve_create_campaign(info: Info, input: CreateCampaignInput) -> Campaign:
     """Create an ACTIVE campaign for one of the partner's listings (partner or staff)."""
-    draft = campaigns.CampaignDraft(
-        name=input.name,
-        provider=input.provider,
-        city=input.city,
-        committed_impressions=input.committed_impressions,
-        starts_on=input.starts_on,
-        ends_on=input.ends_on,
-        zone=input.zone,
-        localities=list(input.localities),
-        specialty=input.specialty,
-        partner=input.partner,
-    )
+    # The input carries exactly the draft's fields (tests/reach checks both lists stay equal);
+    # asdict copies the localities list, so the draft shares nothing with the request.
+    draft = campaigns.CampaignDraft(**dataclasses.asdict(input))
     return Campaign.from_row(await campaigns.create_campaign(info, draft))
 
 

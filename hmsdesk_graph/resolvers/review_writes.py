@@ -14,20 +14,21 @@ from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import AppointmentStatus, ReviewStatus, TargetKind, WaitTime
 from hmsdesk_graph.db.search_index import refresh_search_columns
 from hmsdesk_graph.errors import BadUserInput, Conflict
-from hmsdesk_graph.permissions import (
+from hmsdesk_graph.guards.ratelimit import Limit
+from hmsdesk_graph.guards.text_limits import TextLimit, check_text
+from hmsdesk_graph.identity.permissions import (
     not_found,
+    require_active_patient,
     require_partner,
-    require_patient,
     require_staff,
     target_partner_id,
 )
+from hmsdesk_graph.identity.scrub import scrub_contacts
 from hmsdesk_graph.schema.care import display_name
 from hmsdesk_graph.schema.node import from_global_id
-from hmsdesk_graph.schema.reviews import Review
-from hmsdesk_graph.scrub import scrub_contacts
+from hmsdesk_graph.schema.providers import Review
 
 strawberry.enum(TargetKind)
-MAX_TEXT = 2000
 TAGS = {
     "explains-well",
     "friendly",
@@ -58,6 +59,12 @@ class ModerationAction(Enum):
     REJECT = "REJECT"
 
 
+def _prose_limit(info: Info) -> TextLimit:
+    """Review and reply text: the limits the endpoint checks before execution, again here."""
+    settings = info.context.settings
+    return TextLimit(settings.review_text_max_chars, settings.review_text_max_words)
+
+
 async def _target_columns(appointment: models.Appointment, target: TargetKind) -> dict[str, Any]:
     """The review's target column: the appointment's practitioner, hospital or center."""
     if target is TargetKind.DIAGNOSTIC_CENTER:
@@ -76,7 +83,7 @@ async def _target_columns(appointment: models.Appointment, target: TargetKind) -
 
 async def resolve_submit_review(info: Info, input: SubmitReviewInput) -> Review:
     """Review an honoured appointment of your own, once per appointment and target."""
-    patient_id = require_patient(info.context.viewer)
+    patient_id = await require_active_patient(info)
     kind, pk = from_global_id(input.appointment_id)
     appointment = await models.Appointment.get_or_none(id=pk) if kind == "Appointment" else None
     if appointment is None or appointment.patient_id != patient_id:
@@ -85,14 +92,14 @@ async def resolve_submit_review(info: Info, input: SubmitReviewInput) -> Review:
         raise BadUserInput("Only an honoured (attended) appointment can be reviewed.")
     if not 1 <= input.rating <= 5:
         raise BadUserInput("rating must be 1 to 5.", argument="rating")
-    if len(input.text) > MAX_TEXT:
-        raise BadUserInput(f"text must be at most {MAX_TEXT} characters.", argument="text")
+    check_text(input.text, "input.text", _prose_limit(info))
     unknown = sorted(set(input.tags) - TAGS)
     if unknown:
         raise BadUserInput(f"Unknown tags: {', '.join(unknown)}.", argument="tags")
     target = await _target_columns(appointment, input.target)
     if await models.Review.filter(appointment_id=appointment.pk, target_kind=input.target).exists():
         raise Conflict("You already reviewed this appointment for that target.")
+    await info.context.limit(Limit.REVIEWS)
     patient = await info.context.loaders.patient_private_by_id.load(patient_id)
     name = info.context.decrypt(patient.name_ciphertext) if patient else None
     review = await models.Review.create(
@@ -124,9 +131,10 @@ async def resolve_reply_to_review(info: Info, review_id: strawberry.ID, text: st
         raise not_found("review")
     if await target_partner_id(review) != partner_id:
         raise not_found("review")
+    check_text(text, "text", _prose_limit(info))  # before scrubbing: bounded work
     cleaned = scrub_contacts(text.strip())
-    if not 1 <= len(cleaned) <= MAX_TEXT:
-        raise BadUserInput(f"text must be 1 to {MAX_TEXT} characters.", argument="text")
+    if not cleaned:
+        raise BadUserInput("text must not be empty.", argument="text")
     review.reply_text = cleaned
     review.replied_at = datetime.now(UTC)
     await review.save(update_fields=["reply_text", "replied_at"])

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any, cast
+
+from strawberry.types.nodes import SelectedField, Selection
 
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import EventKind, TargetKind
 from hmsdesk_graph.db.sql import SqlBuilder, models_from_rows
 from hmsdesk_graph.errors import BadUserInput, UpstreamTimeout, UpstreamUnavailable
-from hmsdesk_graph.events import ListingEvent
-from hmsdesk_graph.pagination import Page, scope_of
+from hmsdesk_graph.loaders.lean import lean_rows
+from hmsdesk_graph.pagination import Page, check_first, scope_of
 from hmsdesk_graph.schema.catalog import city_id_for_slug, specialty_id_for_slug
 from hmsdesk_graph.schema.connection import PageInfo
-from hmsdesk_graph.schema.providers import Practitioner
+from hmsdesk_graph.schema.providers import AvailabilitySource, Practitioner
 from hmsdesk_graph.schema.search import (
-    AvailabilitySource,
     FacetValue,
     NearInput,
     PractitionerFacets,
@@ -25,17 +29,28 @@ from hmsdesk_graph.schema.search import (
     PractitionerSearchFilter,
     PractitionerSort,
 )
+from hmsdesk_graph.search.bounds import (
+    MAX_FEE_PAISE,
+    MAX_REVIEWS,
+    MAX_YEARS,
+    check_at_most,
+    check_search_text,
+)
 from hmsdesk_graph.search.practitioners import (
     IST,
+    FacetCounts,
     PractitionerSearch,
+    SearchSummary,
     search_count,
-    search_facets,
     search_page,
+    search_summary,
     sort_keys,
 )
 from hmsdesk_graph.search.query import Near, key_of
 from hmsdesk_graph.search.sponsored import sponsored_practitioners
 from hmsdesk_graph.search.text import understand
+from hmsdesk_graph.shared.cache_run import placed
+from hmsdesk_graph.workers.events import ListingEvent
 
 _KEY_COLUMNS = ("_id", "_k0", "_k1")
 
@@ -49,6 +64,7 @@ def _paise(value: Decimal | None, name: str) -> int | None:
         raise BadUserInput(f"filter.{name} is not an amount in rupees.", argument=name) from None
     if paise < 0:
         raise BadUserInput(f"filter.{name} cannot be negative.", argument=name)
+    check_at_most(paise // 100, MAX_FEE_PAISE // 100, f"filter.{name}")
     return paise
 
 
@@ -94,6 +110,8 @@ async def build_practitioner_search(
     ):
         if value is not None and value < 0:
             raise BadUserInput(f"filter.{name} cannot be negative.", argument=name)
+    check_at_most(f.min_experience_years, MAX_YEARS, "filter.minExperienceYears")
+    check_at_most(f.min_reviews, MAX_REVIEWS, "filter.minReviews")
     hospital_id = None
     if f.hospital:
         hospital = await info.context.loaders.hospital_by_slug.load(f.hospital)
@@ -146,8 +164,7 @@ def _scope(s: PractitionerSearch) -> str:
     )
 
 
-async def _facet_values(s: PractitionerSearch) -> PractitionerFacets:
-    counts = await search_facets(s)
+def _facet_values(counts: FacetCounts) -> PractitionerFacets:
     return PractitionerFacets(
         specialties=[FacetValue(value=v, label=name, count=n) for v, name, n in counts.specialties],
         localities=[FacetValue(value=v, label=name, count=n) for v, name, n in counts.localities],
@@ -158,6 +175,41 @@ async def _facet_values(s: PractitionerSearch) -> PractitionerFacets:
             for w, n in counts.availability
         ],
     )
+
+
+def _asks_for(selections: Iterable[Selection], name: str) -> bool:
+    """Whether a selection set asks for a field (through fragments too)."""
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            if selection.name == name:
+                return True
+        elif _asks_for(selection.selections, name):
+            return True
+    return False
+
+
+class _Totals:
+    """`totalCount` and `facets` of one search: one statement between them when both are asked."""
+
+    def __init__(self, search: PractitionerSearch, together: bool) -> None:
+        self.search = search
+        self.together = together
+        self._lock = asyncio.Lock()
+        self._summary: SearchSummary | None = None
+
+    async def _both(self) -> SearchSummary:
+        async with self._lock:
+            if self._summary is None:
+                self._summary = await search_summary(self.search)
+            return self._summary
+
+    async def count(self) -> int:
+        if not self.together:
+            return await search_count(self.search)
+        return (await self._both()).total
+
+    async def facets(self) -> PractitionerFacets:
+        return _facet_values((await self._both()).facets)
 
 
 def _record_impressions(
@@ -197,14 +249,31 @@ def _record_impressions(
     recorder.record(events)
 
 
+def _practitioners(info: Info, rows: list[dict[str, Any]]) -> list[models.Practitioner]:
+    """Search rows as practitioners: lean rows on the compiled read path (issue 10)."""
+    if info.context.lean_reads:
+        return lean_rows(models.Practitioner, rows)
+    return models_from_rows(models.Practitioner, rows)
+
+
+def _node(info: Info, row: models.Practitioner) -> Practitioner:
+    if info.context.lean_reads:
+        # Imported here: the compiled package imports this module.
+        from hmsdesk_graph.compiled.views import PractitionerView
+
+        return cast(Practitioner, PractitionerView(row))
+    return Practitioner.from_row(row)
+
+
 LIVE_READ_AHEAD = 3
 MAX_LIVE_ROWS = 300
 
 
 async def _live_available(
     info: Info, practitioners: list[models.Practitioner], window: str, now: datetime
-) -> set[int] | None:
-    """Practitioners with an open live slot in the window; None when the service fails."""
+) -> tuple[set[int], datetime | None] | None:
+    """Practitioners with an open live slot in the window, and when the oldest kept slots
+    among them were given (None: all live); None when the service fails for any of them."""
     loaders = info.context.loaders
     roles = await loaders.roles_by_practitioner_id.load_many([p.pk for p in practitioners])
     role_owner = {r.pk: r.practitioner_id for practice in roles for r in practice}
@@ -212,6 +281,7 @@ async def _live_available(
         slots = await loaders.slots_by_role_id.load_many(list(role_owner))
     except (UpstreamUnavailable, UpstreamTimeout):
         return None  # weekly hours (already applied in SQL) answer instead
+    kept_at = [loaders.stale_slots[r].as_of for r in role_owner if r in loaders.stale_slots]
     today = now.astimezone(IST).date()
     days = {"TODAY": 1, "TOMORROW": 2, "NEXT_7_DAYS": 7}[window]
     first_day = today + timedelta(days=1) if window == "TOMORROW" else today
@@ -222,7 +292,7 @@ async def _live_available(
             if slot > now and first_day <= slot.astimezone(IST).date() <= last_day:
                 kept.add(role_owner[role_id])
                 break
-    return kept
+    return kept, min(kept_at, default=None)
 
 
 async def resolve_search_practitioners(
@@ -237,6 +307,8 @@ async def resolve_search_practitioners(
 ) -> PractitionerSearchConnection:
     """Practitioners of a city matching a query and filters, in the chosen order."""
     ctx = info.context
+    check_search_text(query, "query", ctx.settings)
+    check_first(first, ctx.settings)
     search = await build_practitioner_search(info, city, query, filter, near, sort)
     scope = _scope(search)
     page = ctx.cursors.page(scope, first, after, ctx.settings)
@@ -249,16 +321,23 @@ async def resolve_search_practitioners(
     for row in rows:
         for column in _KEY_COLUMNS:
             row.pop(column, None)
-    practitioners = models_from_rows(models.Practitioner, rows)
+    practitioners = _practitioners(info, rows)
     ctx.loaders.prime_practitioners(practitioners)
     source: AvailabilitySource | None = None
     if search.availability is not None:
         source = AvailabilitySource.WEEKLY_HOURS
     examined = len(practitioners)
     if live and search.availability is not None:
-        kept = await _live_available(info, practitioners, search.availability, search.now)
-        if kept is not None:
+        answer = await _live_available(info, practitioners, search.availability, search.now)
+        if answer is not None:
+            kept, stale_as_of = answer
             source = AvailabilitySource.LIVE
+            if stale_as_of is not None:
+                # Filtered on kept slots (the practice system failed): said, never silent.
+                source = AvailabilitySource.CACHED
+                ctx.warn_stale(
+                    [*info.path.as_list(), "availabilitySource"], "practice", stale_as_of
+                )
             chosen: list[int] = []
             examined = 0
             for i, p in enumerate(practitioners):
@@ -274,30 +353,33 @@ async def resolve_search_practitioners(
         else:
             practitioners, cursors = practitioners[: page.first + 1], cursors[: page.first + 1]
     visible = practitioners[: page.first]
-
-    def distance(p: models.Practitioner) -> float | None:
-        return search.near.distance_km(p.lat, p.lng) if search.near else None
-
+    # Distance and the nearest practice are measured per edge, only when a client asks.
     edges = [
         PractitionerSearchEdge(
-            cursor=cursor, node=Practitioner.from_row(p), sponsored=False, distance_km=distance(p)
+            cursor=cursor, node=_node(info, p), sponsored=False, _near=search.near
         )
         for p, cursor in zip(visible, cursors, strict=False)
     ]
     sponsored: list[tuple[int, models.Practitioner]] = []
     if page.after is None:
         specialties = frozenset(search.specialty_ids) | search.text.specialty_ids
-        picked = await sponsored_practitioners(
-            search.city_id, specialties, search.locality_ids, search.near, search.now
+        # Through the response cache's hook: a hit runs the same placement again.
+        picked = await placed(
+            sponsored_practitioners,
+            search.city_id,
+            specialties,
+            search.locality_ids,
+            search.near,
+            search.now,
         )
-        sponsored = [
-            (campaign, models.Practitioner._init_from_db(**row)) for campaign, row in picked
-        ]
+        sponsored = list(
+            zip([c for c, _ in picked], _practitioners(info, [r for _, r in picked]), strict=True)
+        )
         # A sponsored edge's cursor leads to the first organic page, like no cursor at all.
         top = ctx.cursors.encode(scope, ())
         edges = [
             PractitionerSearchEdge(
-                cursor=top, node=Practitioner.from_row(p), sponsored=True, distance_km=distance(p)
+                cursor=top, node=_node(info, p), sponsored=True, _near=search.near
             )
             for _, p in sponsored
         ] + edges
@@ -305,9 +387,11 @@ async def resolve_search_practitioners(
     organic = edges[len(sponsored) :]
     end_cursor = organic[-1].cursor if organic else None
     next_page = len(practitioners) > page.first
-    if source is AvailabilitySource.LIVE:
+    if source in (AvailabilitySource.LIVE, AvailabilitySource.CACHED):
         # Rows the live check dropped are behind the cursor: continue after the last one read.
         end_cursor, next_page = last_examined, has_next
+    asked = info.selected_fields[0].selections if info.selected_fields else []
+    totals = _Totals(search, together=_asks_for(asked, "facets"))
     return PractitionerSearchConnection(
         edges=edges,
         page_info=PageInfo(
@@ -317,6 +401,6 @@ async def resolve_search_practitioners(
             end_cursor=end_cursor,
         ),
         availability_source=source,
-        _count=lambda: search_count(search),
-        _facets=lambda: _facet_values(search),
+        _count=totals.count,
+        _facets=totals.facets,
     )

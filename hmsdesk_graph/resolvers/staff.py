@@ -14,8 +14,8 @@ import strawberry
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.sql import SqlBuilder
+from hmsdesk_graph.identity.permissions import require_staff
 from hmsdesk_graph.pagination import scope_of
-from hmsdesk_graph.permissions import require_staff
 from hmsdesk_graph.schema.catalog import city_id_for_slug, specialty_id_for_slug
 from hmsdesk_graph.schema.connection import Connection, make_connection
 from hmsdesk_graph.schema.money import rupees

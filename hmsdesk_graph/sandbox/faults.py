@@ -70,32 +70,30 @@ def _as_bool(knob: str, value: Any) -> bool:
     raise ValueError(f"{knob} must be true or false")
 
 
-def _bounded_int(low: int, high: int) -> Any:
-    def parse(knob: str, value: Any) -> int:
+def _bounded(
+    convert: type[int] | type[float], low: float, high: float, wrong: str, out_of_range: str = ""
+) -> Any:
+    """A knob parser: `convert` the value (a JSON boolean is not a number) and check its range."""
+
+    def parse(knob: str, value: Any) -> float:
         if isinstance(value, bool):
-            raise ValueError(f"{knob} must be a whole number")
+            raise ValueError(f"{knob} {wrong}")
         try:
-            number = int(value)
+            number = convert(value)
         except (TypeError, ValueError):
-            raise ValueError(f"{knob} must be a whole number") from None
+            raise ValueError(f"{knob} {wrong}") from None
         if not low <= number <= high:
-            raise ValueError(f"{knob} must be between {low} and {high}")
+            raise ValueError(f"{knob} {out_of_range or wrong}")
         return number
 
     return parse
 
 
-def _rate(knob: str, value: Any) -> float:
-    if isinstance(value, bool):
-        raise ValueError(f"{knob} must be a number between 0 and 1")
-    try:
-        rate = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{knob} must be a number between 0 and 1") from None
-    if not 0.0 <= rate <= 1.0:
-        raise ValueError(f"{knob} must be a number between 0 and 1")
-    return rate
+def _bounded_int(low: int, high: int) -> Any:
+    return _bounded(int, low, high, "must be a whole number", f"must be between {low} and {high}")
 
+
+_rate = _bounded(float, 0.0, 1.0, "must be a number between 0 and 1")
 
 _KNOBS: dict[str, Any] = {
     "latency_ms": _bounded_int(0, 600_000),

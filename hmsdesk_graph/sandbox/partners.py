@@ -23,11 +23,15 @@ _KEY = re.compile(r"[A-Za-z0-9_.:-]{8,128}")
 _RECIPIENT = re.compile(r"[a-z]{2,8}_[A-Za-z0-9]{6,64}")
 
 
-async def _json_body(request: web.Request) -> Any:
+async def _body_fields(request: web.Request, *names: str) -> tuple[Any, ...] | Answer:
+    """The named members of the JSON object body (None when absent), or the 400 answer."""
     try:
-        return orjson.loads(await request.read())
+        body = orjson.loads(await request.read())
     except orjson.JSONDecodeError:
-        return None
+        body = None
+    if not isinstance(body, dict):
+        return problem(400, "body must be a JSON object")
+    return tuple(body.get(name) for name in names)
 
 
 def _is_int(value: Any) -> TypeGuard[int]:
@@ -39,10 +43,10 @@ async def slots_batch(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
 
     async def produce() -> Answer:
-        body = await _json_body(request)
-        if not isinstance(body, dict):
-            return problem(400, "body must be a JSON object")
-        role_ids, start_raw, days = body.get("roleIds"), body.get("from"), body.get("days")
+        fields = await _body_fields(request, "roleIds", "from", "days")
+        if isinstance(fields, Answer):
+            return fields
+        role_ids, start_raw, days = fields
         if not isinstance(role_ids, list) or not all(_is_int(r) for r in role_ids):
             return problem(400, "roleIds must be a list of integers")
         if len(role_ids) > MAX_ROLES:
@@ -70,10 +74,10 @@ async def telephony_numbers(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
 
     async def produce() -> Answer:
-        body = await _json_body(request)
-        if not isinstance(body, dict):
-            return problem(400, "body must be a JSON object")
-        role_id, caller_ref = body.get("practitionerRoleId"), body.get("callerRef")
+        fields = await _body_fields(request, "practitionerRoleId", "callerRef")
+        if isinstance(fields, Answer):
+            return fields
+        role_id, caller_ref = fields
         if not _is_int(role_id) or role_id <= 0:
             return problem(400, "practitionerRoleId must be a positive integer")
         if not isinstance(caller_ref, str) or _CALLER_REF.fullmatch(caller_ref) is None:
@@ -91,10 +95,10 @@ async def messaging_send(request: web.Request) -> web.StreamResponse:
         key = request.headers.get("Idempotency-Key", "")
         if _KEY.fullmatch(key) is None:
             return problem(400, "an Idempotency-Key header (8-128 safe characters) is required")
-        body = await _json_body(request)
-        if not isinstance(body, dict):
-            return problem(400, "body must be a JSON object")
-        template, to, params = body.get("template"), body.get("to"), body.get("params")
+        fields = await _body_fields(request, "template", "to", "params")
+        if isinstance(fields, Answer):
+            return fields
+        template, to, params = fields
         if not isinstance(template, str) or template not in TEMPLATES:
             return problem(422, "unknown template")
         if not isinstance(to, str) or _RECIPIENT.fullmatch(to) is None:

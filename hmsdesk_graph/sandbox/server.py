@@ -8,7 +8,6 @@ import signal
 import sys
 from collections import Counter
 from dataclasses import dataclass
-from types import TracebackType
 
 from aiohttp import web
 
@@ -72,12 +71,7 @@ class RunningSandbox:
     async def __aenter__(self) -> RunningSandbox:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
 

@@ -1,28 +1,36 @@
 """Personal types: the patient's own profile, appointments, consents.
 
-Objects of these types are only built after hmsdesk_graph.permissions allowed the viewer to
+Objects of these types are only built after hmsdesk_graph.identity.permissions allowed the viewer to
 see them; personal fields check again which form the viewer may see (full, masked or none)
 and record staff reads in the audit trail.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Awaitable
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 import strawberry
 
-from hmsdesk_graph.auth import Role
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.crypto import mask_phone
 from hmsdesk_graph.db.enums import AppointmentStatus, ConsentPurpose, VisitKind
+from hmsdesk_graph.identity.auth import Role
+from hmsdesk_graph.identity.permissions import audit_personal_read
 from hmsdesk_graph.loaders.care import PatientAppointmentsKey
-from hmsdesk_graph.pagination import scope_of
-from hmsdesk_graph.permissions import audit_personal_read
-from hmsdesk_graph.schema.connection import Connection, make_connection
+from hmsdesk_graph.pagination import Page, scope_of
+from hmsdesk_graph.schema.connection import Connection, load_connection
+from hmsdesk_graph.schema.linked import linked
+from hmsdesk_graph.schema.money import rupees
 from hmsdesk_graph.schema.node import Node, to_global_id
-from hmsdesk_graph.schema.providers import DiagnosticCenter, PractitionerRole
-from hmsdesk_graph.schema.reviews import Review
+from hmsdesk_graph.schema.providers import (
+    DiagnosticCenter,
+    PractitionerRole,
+    PricePackage,
+    Review,
+)
 
 for _enum in (AppointmentStatus, ConsentPurpose, VisitKind):
     strawberry.enum(_enum)
@@ -61,19 +69,64 @@ class Appointment(Node):
 
     @strawberry.field
     async def practice(self, info: Info) -> PractitionerRole | None:
-        if self._row.role_id is None:
-            return None
-        row = await info.context.loaders.role_by_id.load(self._row.role_id)
-        return PractitionerRole.from_row(row) if row else None
+        return await linked(
+            info.context.loaders.role_by_id, self._row.role_id, PractitionerRole.from_row
+        )
 
     @strawberry.field
     async def diagnostic_center(self, info: Info) -> DiagnosticCenter | None:
+        center_id = self._row.diagnostic_center_id
+        loader = info.context.loaders.diagnostic_center_by_id
+        return await linked(loader, center_id, DiagnosticCenter.from_row)
+
+    @strawberry.field(description="The lab test or health package booked at a center.")
+    async def package(self, info: Info) -> PricePackage | None:
+        if self._row.diagnostic_center_id is None:  # packages are booked at centers only
+            return None
+        loader = info.context.loaders.package_by_id
+        return await linked(loader, self._row.package_id, PricePackage.from_row)
+
+    @strawberry.field(
+        description="A center visit's collection window ends here (it starts at slotStart)."
+    )
+    def collection_window_end(self) -> datetime | None:
+        return self._row.window_end
+
+    @strawberry.field(description="The extra fee the center charged for a home collection.")
+    def home_collection_fee(self) -> Decimal | None:
+        fee = self._row.home_collection_fee_paise
+        if self._row.visit_kind is not VisitKind.HOME_COLLECTION or fee is None:
+            return None
+        return rupees(fee)
+
+    @strawberry.field(
+        description="Where the sample is collected: for the patient, the center and staff."
+    )
+    def home_collection_address(self, info: Info) -> str | None:
+        if self._row.collection_address_ciphertext is None:
+            return None
+        audit_personal_read(info, "Appointment", self._row.pk, "homeCollectionAddress")
+        return info.context.decrypt(self._row.collection_address_ciphertext)
+
+    @strawberry.field(description="How long the center takes to report, in hours.")
+    async def report_turnaround_hours(self, info: Info) -> int | None:
+        center = await self._center(info)
+        return center.report_turnaround_hours if center else None
+
+    @strawberry.field(description="When the reports are due: the window's end plus turnaround.")
+    async def reports_expected_by(self, info: Info) -> datetime | None:
+        center = await self._center(info)
+        if center is None:
+            return None
+        collected = self._row.window_end or self._row.slot_start
+        return collected + timedelta(hours=center.report_turnaround_hours)
+
+    async def _center(self, info: Info) -> models.DiagnosticCenter | None:
         if self._row.diagnostic_center_id is None:
             return None
-        row = await info.context.loaders.diagnostic_center_by_id.load(
+        return await info.context.loaders.diagnostic_center_by_id.load(
             self._row.diagnostic_center_id
         )
-        return DiagnosticCenter.from_row(row) if row else None
 
     async def _contact(self, info: Info) -> tuple[str | None, str | None]:
         row = self._row
@@ -144,23 +197,17 @@ class Patient(Node):
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Appointment]:
         ctx = info.context
-        scope = scope_of("Patient.appointments", patient=self._row.pk)
-        page = ctx.cursors.page(scope, first, after, ctx.settings)
-        key = PatientAppointmentsKey(self._row.pk, page.first, page.after)
-        rows = await ctx.loaders.appointments_by_patient.load(key)
+
+        def load(page: Page) -> Awaitable[list[models.Appointment]]:
+            key = PatientAppointmentsKey(self._row.pk, page.first, page.after)
+            return ctx.loaders.appointments_by_patient.load(key)
 
         async def count() -> int:
             return await models.Appointment.filter(patient_id=self._row.pk).count()
 
-        return make_connection(
-            rows,
-            page,
-            scope=scope,
-            codec=ctx.cursors,
-            key=lambda a: (a.slot_start, a.pk),
-            node=Appointment.from_row,
-            count=count,
-        )
+        scope = scope_of("Patient.appointments", patient=self._row.pk)
+        node, key = Appointment.from_row, lambda a: (a.slot_start, a.pk)
+        return await load_connection(info, scope, first, after, load, node, key, count)
 
     @strawberry.field(description="The patient's own reviews, in every status.")
     async def reviews(self, info: Info) -> list[Review]:

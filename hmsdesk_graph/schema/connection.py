@@ -7,10 +7,13 @@ from typing import Generic, TypeVar
 
 import strawberry
 
+from hmsdesk_graph.context import Info
 from hmsdesk_graph.pagination import CursorCodec, Key, Page
 
 NodeT = TypeVar("NodeT")
 RowT = TypeVar("RowT")
+EdgeT = TypeVar("EdgeT")
+FacetsT = TypeVar("FacetsT")
 
 
 @strawberry.type(description="Where a page sits in its list.")
@@ -38,6 +41,35 @@ class Connection(Generic[NodeT]):
         return await self._count()
 
 
+@strawberry.type
+class SearchEdge(Generic[NodeT]):
+    """One search result; each screen names its own edge type, so the SDL shows no generic."""
+
+    cursor: str
+    node: NodeT
+    sponsored: bool = strawberry.field(description="A paid Reach placement, not a ranking.")
+    distance_km: float | None = strawberry.field(description="Set when searching `near`.")
+
+
+@strawberry.type
+class SearchConnection(Generic[EdgeT, FacetsT]):
+    """One page of search results, with the count and facets computed only when asked for;
+    each screen names its own connection type."""
+
+    edges: list[EdgeT]
+    page_info: PageInfo
+    _count: strawberry.Private[Callable[[], Awaitable[int]]]
+    _facets: strawberry.Private[Callable[[], Awaitable[FacetsT]]]
+
+    @strawberry.field(description="Organic results in all (costs a query).")
+    async def total_count(self) -> int:
+        return await self._count()
+
+    @strawberry.field(description="Facet counts (computed only when asked for).")
+    async def facets(self) -> FacetsT:
+        return await self._facets()
+
+
 def make_connection(
     rows: Sequence[RowT],
     page: Page,
@@ -60,4 +92,25 @@ def make_connection(
             end_cursor=edges[-1].cursor if edges else None,
         ),
         _count=count,
+    )
+
+
+async def load_connection(
+    info: Info,
+    scope: str,
+    first: int | None,
+    after: str | None,
+    load: Callable[[Page], Awaitable[Sequence[RowT]]],
+    node: Callable[[RowT], NodeT],
+    key: Callable[[RowT], Key],
+    count: Callable[[], Awaitable[int]],
+) -> Connection[NodeT]:
+    """One page of the list `scope`: `first` / `after` checked, up to first + 1 rows fetched
+    by `load` in list order, the count left for `totalCount` to ask (the fields that page a
+    loader's rows share these steps)."""
+    ctx = info.context
+    page = ctx.cursors.page(scope, first, after, ctx.settings)
+    rows = await load(page)
+    return make_connection(
+        rows, page, scope=scope, codec=ctx.cursors, key=key, node=node, count=count
     )

@@ -15,6 +15,7 @@ from hmsdesk_graph.db.enums import (
     WaitTime,
     Ward,
 )
+from hmsdesk_graph.instant_booking import InstantBookingStatus
 
 # strawberry.enum registers each class in place, so the database enums are the GraphQL enums.
 for _enum in (
@@ -27,6 +28,7 @@ for _enum in (
     SystemOfMedicine,
     Ward,
     WaitTime,
+    InstantBookingStatus,
 ):
     strawberry.enum(_enum)
 
@@ -35,6 +37,7 @@ __all__ = [
     "CareSetting",
     "Gender",
     "HospitalKind",
+    "InstantBookingStatus",
     "PackageKind",
     "PractitionerStatus",
     "SystemOfMedicine",

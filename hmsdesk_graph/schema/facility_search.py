@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from enum import Enum
 
 import strawberry
 
-from hmsdesk_graph.schema.connection import PageInfo
+from hmsdesk_graph.schema.connection import SearchConnection, SearchEdge
 from hmsdesk_graph.schema.enums import HospitalKind
 from hmsdesk_graph.schema.providers import DiagnosticCenter, Hospital
 from hmsdesk_graph.schema.search import FacetValue
@@ -80,48 +79,22 @@ class DiagnosticCenterFacets:
 
 
 @strawberry.type
-class HospitalSearchEdge:
-    cursor: str
-    node: Hospital
-    sponsored: bool = strawberry.field(description="A paid Reach placement, not a ranking.")
-    distance_km: float | None = strawberry.field(description="Set when searching `near`.")
+class HospitalSearchEdge(SearchEdge[Hospital]):
+    pass
 
 
 @strawberry.type
-class DiagnosticCenterSearchEdge:
-    cursor: str
-    node: DiagnosticCenter
-    sponsored: bool = strawberry.field(description="A paid Reach placement, not a ranking.")
-    distance_km: float | None = strawberry.field(description="Set when searching `near`.")
+class DiagnosticCenterSearchEdge(SearchEdge[DiagnosticCenter]):
+    pass
 
 
 @strawberry.type
-class HospitalSearchConnection:
-    edges: list[HospitalSearchEdge]
-    page_info: PageInfo
-    _count: strawberry.Private[Callable[[], Awaitable[int]]]
-    _facets: strawberry.Private[Callable[[], Awaitable[HospitalFacets]]]
-
-    @strawberry.field(description="Organic results in all (costs a query).")
-    async def total_count(self) -> int:
-        return await self._count()
-
-    @strawberry.field(description="Facet counts (computed only when asked for).")
-    async def facets(self) -> HospitalFacets:
-        return await self._facets()
+class HospitalSearchConnection(SearchConnection[HospitalSearchEdge, HospitalFacets]):
+    pass
 
 
 @strawberry.type
-class DiagnosticCenterSearchConnection:
-    edges: list[DiagnosticCenterSearchEdge]
-    page_info: PageInfo
-    _count: strawberry.Private[Callable[[], Awaitable[int]]]
-    _facets: strawberry.Private[Callable[[], Awaitable[DiagnosticCenterFacets]]]
-
-    @strawberry.field(description="Organic results in all (costs a query).")
-    async def total_count(self) -> int:
-        return await self._count()
-
-    @strawberry.field(description="Facet counts (computed only when asked for).")
-    async def facets(self) -> DiagnosticCenterFacets:
-        return await self._facets()
+class DiagnosticCenterSearchConnection(
+    SearchConnection[DiagnosticCenterSearchEdge, DiagnosticCenterFacets]
+):
+    pass

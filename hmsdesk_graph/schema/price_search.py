@@ -9,10 +9,10 @@ from enum import Enum
 
 import strawberry
 
-from hmsdesk_graph.schema.connection import Connection, PageInfo
+from hmsdesk_graph.schema.connection import Connection, SearchConnection, SearchEdge
 from hmsdesk_graph.schema.enums import PackageKind, Ward
 from hmsdesk_graph.schema.money import CURRENCY
-from hmsdesk_graph.schema.prices import PricePackage
+from hmsdesk_graph.schema.providers import PricePackage
 from hmsdesk_graph.schema.search import FacetValue
 
 
@@ -55,27 +55,16 @@ class PackageFacets:
 
 
 @strawberry.type
-class PackageSearchEdge:
-    cursor: str
-    node: PricePackage
-    sponsored: bool = strawberry.field(description="A paid Reach placement, not a ranking.")
-    distance_km: float | None = strawberry.field(description="Set when searching `near`.")
+class PackageSearchEdge(SearchEdge[PricePackage]):
+    pass
 
 
 @strawberry.type
-class PackageSearchConnection:
-    edges: list[PackageSearchEdge]
-    page_info: PageInfo
-    _count: strawberry.Private[Callable[[], Awaitable[int]]]
-    _facets: strawberry.Private[Callable[[], Awaitable[PackageFacets]]]
-
+class PackageSearchConnection(SearchConnection[PackageSearchEdge, PackageFacets]):
+    # Only the wording of the count differs from the other screens (kept: the SDL is unchanged).
     @strawberry.field(description="Results in all (costs a query).")
     async def total_count(self) -> int:
         return await self._count()
-
-    @strawberry.field(description="Facet counts (computed only when asked for).")
-    async def facets(self) -> PackageFacets:
-        return await self._facets()
 
 
 @dataclass(frozen=True)

@@ -1,108 +1,125 @@
-"""Providers: practitioners, their practices, hospitals / clinics and diagnostic centers.
+"""The provider graph: practitioners, practices, hospitals / clinics, diagnostic centers, and
+the objects that point back at them (price packages, reviews).
 
-Nested fields are one-line loader calls; private phones and emails are not in this schema.
+These types refer to each other (a package has a `provider`, a provider lists its
+`pricePackages`), so they share this one module: split over several, they formed an import
+cycle. Plain values (hours, fees, accreditations) are in `provider_values.py`, a price's source
+in `prices.py`, review summaries in `reviews.py`. Nested fields are one-line loader calls;
+private phones and emails are not in this schema.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Awaitable
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, ClassVar
 
 import strawberry
 
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.db import models
-from hmsdesk_graph.db.enums import TargetKind
+from hmsdesk_graph.db.enums import ReviewStatus, TargetKind, VisitKind
+from hmsdesk_graph.db.lab_windows import opening_hours, window_capacity, window_minutes
 from hmsdesk_graph.errors import BadUserInput
-from hmsdesk_graph.loaders.availability import IST, WINDOW_DAYS, today_ist
+from hmsdesk_graph.instant_booking import status as instant_booking_status
+from hmsdesk_graph.loaders.availability import WINDOW_DAYS, today_ist
+from hmsdesk_graph.loaders.prices import PackagesKey
 from hmsdesk_graph.loaders.providers import HospitalPractitionerCountKey, HospitalPractitionersKey
-from hmsdesk_graph.pagination import scope_of
+from hmsdesk_graph.loaders.reviews import ReviewsKey, TargetKey
+from hmsdesk_graph.pagination import Page, check_first, scope_of
 from hmsdesk_graph.schema.catalog import City, LabTest, Locality, Specialty, specialty_id_for_slug
-from hmsdesk_graph.schema.connection import Connection, make_connection
+from hmsdesk_graph.schema.connection import Connection, load_connection
 from hmsdesk_graph.schema.enums import (
     BookingMode,
+    CareSetting,
     Gender,
     HospitalKind,
+    InstantBookingStatus,
     PackageKind,
     PractitionerStatus,
+    WaitTime,
     Ward,
 )
-from hmsdesk_graph.schema.money import CURRENCY, rupees
+from hmsdesk_graph.schema.linked import linked
+from hmsdesk_graph.schema.money import CURRENCY, PriceRange, rupees
 from hmsdesk_graph.schema.node import Node, to_global_id
-from hmsdesk_graph.schema.prices import PricePackage, package_list
-from hmsdesk_graph.schema.reviews import Review, ReviewSummary, review_page, review_summary
+from hmsdesk_graph.schema.prices import PriceSource, price_source
+from hmsdesk_graph.schema.provider_values import (
+    Accreditation,
+    AvailabilitySource,
+    DayAvailability,
+    Fees,
+    GeoPoint,
+    Qualification,
+    WeeklyHours,
+    accreditation_list,
+    day_availability,
+    role_slots,
+    weekly_hours_of,
+)
+from hmsdesk_graph.schema.reviews import (
+    HIDDEN_AUTHOR,
+    ReviewAuthor,
+    ReviewReply,
+    ReviewSummary,
+    review_summary,
+)
 
-WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
-
-
-@strawberry.type
-class Qualification:
-    degree: str
-    college: str | None
-    year: int | None
-
-
-@strawberry.type
-class Accreditation:
-    name: str
-    valid_until: date | None
-
-
-@strawberry.type
-class GeoPoint:
-    lat: float
-    lng: float
-
-
-@strawberry.type(description="Opening hours of one session on one weekday (local time).")
-class WeeklyHours:
-    day: str
-    opens: str
-    closes: str
-
-
-@strawberry.type(description="What a consultation at this practice costs.")
-class Fees:
-    consultation: Decimal
-    video: Decimal | None
-    currency: str
-    follow_up_free_days: int
-
-
-@strawberry.type(description="One day's open slots.")
-class DayAvailability:
-    date: date
-    slots: list[datetime]
+# The names other modules import from here (mypy's strict mode wants re-exports said).
+__all__ = [
+    "AvailabilitySource",
+    "DiagnosticCenter",
+    "Hospital",
+    "Practitioner",
+    "PractitionerRole",
+    "PricePackage",
+    "Provider",
+    "ProviderCommon",
+    "Review",
+    "load_provider",
+    "package_list",
+    "review_page",
+]
 
 
-def day_availability(
-    slots: tuple[datetime, ...], first_day: date, days: int
-) -> list[DayAvailability]:
-    """Slots grouped by India date, one entry per day of the window (empty days included)."""
-    now = datetime.now(UTC)
-    by_day: dict[date, list[datetime]] = {first_day + timedelta(days=i): [] for i in range(days)}
-    for slot in slots:
-        day = slot.astimezone(IST).date()
-        if day in by_day and slot > now:
-            by_day[day].append(slot)
-    return [DayAvailability(date=day, slots=sorted(found)) for day, found in by_day.items()]
+@strawberry.interface(
+    description="What every provider has: a city, price packages and reviews. Select these on a"
+    " `Provider` with one `... on ProviderCommon` instead of one fragment per type."
+)
+class ProviderCommon(Node):
+    # Which owner / review target the implementing type is (set once per type).
+    target_kind: ClassVar[TargetKind]
+    _row: strawberry.Private[models.Practitioner | models.Hospital | models.DiagnosticCenter]
 
+    @strawberry.field
+    async def city(self, info: Info) -> City | None:
+        return await linked(info.context.loaders.city_by_id, self._row.city_id, City.from_row)
 
-def _accreditations(raw: list[dict[str, Any]]) -> list[Accreditation]:
-    result = []
-    for item in raw:
-        until = item.get("validUntil")
-        result.append(
-            Accreditation(
-                name=str(item["name"]), valid_until=date.fromisoformat(until) if until else None
-            )
-        )
-    return result
+    @strawberry.field(description="Cheapest first.")
+    async def price_packages(
+        self,
+        info: Info,
+        kind: PackageKind | None = None,
+        ward: Ward | None = None,
+        first: int | None = None,
+    ) -> list[PricePackage]:
+        return await package_list(info, self.target_kind, self._row.pk, kind, ward, first)
+
+    @strawberry.field
+    async def review_summary(self, info: Info) -> ReviewSummary:
+        return await review_summary(info, self.target_kind, self._row.pk)
+
+    @strawberry.field(description="Published reviews, newest first.")
+    async def reviews(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Review]:
+        return await review_page(info, self.target_kind, self._row.pk, first, after)
 
 
 @strawberry.type(description="A doctor or therapist listed on HMSDESK.")
-class Practitioner(Node):
+class Practitioner(ProviderCommon):
+    target_kind = TargetKind.PRACTITIONER
     slug: str
     name: str
     gender: Gender
@@ -144,11 +161,6 @@ class Practitioner(Node):
         )
 
     @strawberry.field
-    async def city(self, info: Info) -> City | None:
-        row = await info.context.loaders.city_by_id.load(self._row.city_id)
-        return City.from_row(row) if row else None
-
-    @strawberry.field
     async def specialties(self, info: Info) -> list[Specialty]:
         return [
             Specialty.from_row(s)
@@ -168,26 +180,6 @@ class Practitioner(Node):
         rows = await info.context.loaders.hospital_by_id.load_many([r.hospital_id for r in roles])
         return [Hospital.from_row(h) for h in rows if h is not None]
 
-    @strawberry.field(description="Cheapest first.")
-    async def price_packages(
-        self,
-        info: Info,
-        kind: PackageKind | None = None,
-        ward: Ward | None = None,
-        first: int | None = None,
-    ) -> list[PricePackage]:
-        return await package_list(info, TargetKind.PRACTITIONER, self._row.pk, kind, ward, first)
-
-    @strawberry.field
-    async def review_summary(self, info: Info) -> ReviewSummary:
-        return await review_summary(info, TargetKind.PRACTITIONER, self._row.pk)
-
-    @strawberry.field(description="Published reviews, newest first.")
-    async def reviews(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Review]:
-        return await review_page(info, TargetKind.PRACTITIONER, self._row.pk, first, after)
-
 
 @strawberry.type(description="A practitioner at a hospital or clinic: what patients book.")
 class PractitionerRole(Node):
@@ -200,7 +192,6 @@ class PractitionerRole(Node):
 
     @classmethod
     def from_row(cls, row: models.PractitionerRole) -> PractitionerRole:
-        hours = row.weekly_hours or {}
         return cls(
             id=to_global_id("PractitionerRole", row.pk),
             fees=Fees(
@@ -209,11 +200,7 @@ class PractitionerRole(Node):
                 currency=CURRENCY,
                 follow_up_free_days=row.follow_up_free_days,
             ),
-            weekly_hours=[
-                WeeklyHours(day=day, opens=str(span[0]), closes=str(span[1]))
-                for day in WEEKDAYS
-                for span in hours.get(day, [])
-            ],
+            weekly_hours=weekly_hours_of(row.weekly_hours or {}),
             booking_mode=row.booking_mode,
             instant_booking=row.instant_eligible,
             slot_minutes=row.slot_minutes,
@@ -224,7 +211,7 @@ class PractitionerRole(Node):
         description="The next open slot, live from the practice system (null when unavailable)."
     )
     async def next_available_slot(self, info: Info) -> datetime | None:
-        slots = await info.context.loaders.slots_by_role_id.load(self._row.pk)
+        slots = await role_slots(info, self._row.pk)
         now = datetime.now(UTC)
         return next((slot for slot in slots if slot > now), None)
 
@@ -232,22 +219,59 @@ class PractitionerRole(Node):
     async def availability(self, info: Info, days: int = 7) -> list[DayAvailability] | None:
         if not 1 <= days <= WINDOW_DAYS:
             raise BadUserInput(f"days must be 1 to {WINDOW_DAYS}.", argument="days")
-        slots = await info.context.loaders.slots_by_role_id.load(self._row.pk)
+        slots = await role_slots(info, self._row.pk)
         return day_availability(slots, today_ist(), days)
+
+    @strawberry.field(
+        description="Where `nextAvailableSlot` and `availability` come from: LIVE, or CACHED"
+        " (the last slots the practice system gave, while it fails, up to"
+        " HMSDESK_STALE_MAX_AGE_S old). Null, with an UPSTREAM_* error, when neither is there."
+    )
+    async def availability_source(self, info: Info) -> AvailabilitySource | None:
+        await role_slots(info, self._row.pk)
+        stale = self._row.pk in info.context.loaders.stale_slots
+        return AvailabilitySource.CACHED if stale else AvailabilitySource.LIVE
+
+    @strawberry.field(
+        description="When the practice system gave the slots shown, when they are CACHED"
+        " (null for live slots)."
+    )
+    async def availability_as_of(self, info: Info) -> datetime | None:
+        await role_slots(info, self._row.pk)
+        kept = info.context.loaders.stale_slots.get(self._row.pk)
+        return kept.as_of if kept else None
+
+    @strawberry.field(
+        description="Why instant booking is on or off: it is earned by a record of honoured"
+        " appointments (HMSDESK_INSTANT_BOOKING_MIN_OUTCOMES at the minimum honoured rate)."
+    )
+    async def instant_booking_status(self, info: Info) -> InstantBookingStatus:
+        record = await info.context.loaders.outcome_record_by_role_id.load(self._row.pk)
+        return instant_booking_status(
+            self._row.booking_mode is BookingMode.INSTANT,
+            self._row.instant_eligible,
+            record,
+            info.context.settings.instant_booking_min_outcomes,
+        )
 
     @strawberry.field
     async def practitioner(self, info: Info) -> Practitioner | None:
-        row = await info.context.loaders.practitioner_by_id.load(self._row.practitioner_id)
-        return Practitioner.from_row(row) if row else None
+        return await linked(
+            info.context.loaders.practitioner_by_id,
+            self._row.practitioner_id,
+            Practitioner.from_row,
+        )
 
     @strawberry.field
     async def hospital(self, info: Info) -> Hospital | None:
-        row = await info.context.loaders.hospital_by_id.load(self._row.hospital_id)
-        return Hospital.from_row(row) if row else None
+        return await linked(
+            info.context.loaders.hospital_by_id, self._row.hospital_id, Hospital.from_row
+        )
 
 
 @strawberry.type(description="A hospital, clinic or nursing home.")
-class Hospital(Node):
+class Hospital(ProviderCommon):
+    target_kind = TargetKind.HOSPITAL
     slug: str
     name: str
     kind: HospitalKind
@@ -274,7 +298,7 @@ class Hospital(Node):
             beds=row.beds,
             icu_beds=row.icu_beds,
             established=row.established,
-            accreditations=_accreditations(row.accreditations),
+            accreditations=accreditation_list(row.accreditations),
             amenities=list(row.amenities),
             open_24x7=row.open_24x7,
             emergency=row.emergency,
@@ -282,14 +306,10 @@ class Hospital(Node):
         )
 
     @strawberry.field
-    async def city(self, info: Info) -> City | None:
-        row = await info.context.loaders.city_by_id.load(self._row.city_id)
-        return City.from_row(row) if row else None
-
-    @strawberry.field
     async def locality(self, info: Info) -> Locality | None:
-        row = await info.context.loaders.locality_by_id.load(self._row.locality_id)
-        return Locality.from_row(row) if row else None
+        return await linked(
+            info.context.loaders.locality_by_id, self._row.locality_id, Locality.from_row
+        )
 
     @strawberry.field
     async def specialties(self, info: Info) -> list[Specialty]:
@@ -309,44 +329,29 @@ class Hospital(Node):
         ctx = info.context
         specialty_id = await specialty_id_for_slug(info, specialty) if specialty else None
         scope = scope_of("Hospital.practitioners", hospital=self._row.pk, specialty=specialty_id)
-        page = ctx.cursors.page(scope, first, after, ctx.settings)
-        key = HospitalPractitionersKey(self._row.pk, specialty_id, page.first, page.after)
-        rows = await ctx.loaders.practitioners_by_hospital.load(key)
-        ctx.loaders.prime_practitioners(rows)
+
+        async def load(page: Page) -> list[models.Practitioner]:
+            key = HospitalPractitionersKey(self._row.pk, specialty_id, page.first, page.after)
+            rows = await ctx.loaders.practitioners_by_hospital.load(key)
+            ctx.loaders.prime_practitioners(rows)
+            return rows
+
         count_key = HospitalPractitionerCountKey(self._row.pk, specialty_id)
-        return make_connection(
-            rows,
-            page,
-            scope=scope,
-            codec=ctx.cursors,
-            key=lambda p: (p.name, p.pk),
-            node=Practitioner.from_row,
-            count=lambda: ctx.loaders.practitioner_count_by_hospital.load(count_key),
+        return await load_connection(
+            info,
+            scope,
+            first,
+            after,
+            load,
+            Practitioner.from_row,
+            lambda p: (p.name, p.pk),
+            lambda: ctx.loaders.practitioner_count_by_hospital.load(count_key),
         )
-
-    @strawberry.field(description="Cheapest first.")
-    async def price_packages(
-        self,
-        info: Info,
-        kind: PackageKind | None = None,
-        ward: Ward | None = None,
-        first: int | None = None,
-    ) -> list[PricePackage]:
-        return await package_list(info, TargetKind.HOSPITAL, self._row.pk, kind, ward, first)
-
-    @strawberry.field
-    async def review_summary(self, info: Info) -> ReviewSummary:
-        return await review_summary(info, TargetKind.HOSPITAL, self._row.pk)
-
-    @strawberry.field(description="Published reviews, newest first.")
-    async def reviews(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Review]:
-        return await review_page(info, TargetKind.HOSPITAL, self._row.pk, first, after)
 
 
 @strawberry.type(description="A diagnostic center or laboratory.")
-class DiagnosticCenter(Node):
+class DiagnosticCenter(ProviderCommon):
+    target_kind = TargetKind.DIAGNOSTIC_CENTER
     slug: str
     name: str
     address: str
@@ -356,6 +361,16 @@ class DiagnosticCenter(Node):
     home_collection_fee: Decimal | None
     report_turnaround_hours: int
     open_24x7: bool = strawberry.field(name="open24x7")
+    weekly_hours: list[WeeklyHours] = strawberry.field(
+        description="Sample collection hours (local time); bookable in collection windows."
+    )
+    collection_window_minutes: int = strawberry.field(
+        description="Length of one collection window (bookLabVisit books a window's start)."
+    )
+    collection_capacity: int = strawberry.field(description="Visits at the center per window.")
+    home_collection_capacity: int = strawberry.field(
+        description="Home collections per window (0 without home collection)."
+    )
     _row: strawberry.Private[models.DiagnosticCenter]
 
     @classmethod
@@ -367,23 +382,23 @@ class DiagnosticCenter(Node):
             name=row.name,
             address=row.address,
             location=GeoPoint(lat=row.lat, lng=row.lng),
-            accreditations=_accreditations(row.accreditations),
+            accreditations=accreditation_list(row.accreditations),
             home_collection=row.home_collection,
             home_collection_fee=None if fee is None else rupees(fee),
             report_turnaround_hours=row.report_turnaround_hours,
             open_24x7=row.open_24x7,
+            weekly_hours=weekly_hours_of(opening_hours(row)),
+            collection_window_minutes=window_minutes(row),
+            collection_capacity=window_capacity(row, VisitKind.WALK_IN),
+            home_collection_capacity=window_capacity(row, VisitKind.HOME_COLLECTION),
             _row=row,
         )
 
     @strawberry.field
-    async def city(self, info: Info) -> City | None:
-        row = await info.context.loaders.city_by_id.load(self._row.city_id)
-        return City.from_row(row) if row else None
-
-    @strawberry.field
     async def locality(self, info: Info) -> Locality | None:
-        row = await info.context.loaders.locality_by_id.load(self._row.locality_id)
-        return Locality.from_row(row) if row else None
+        return await linked(
+            info.context.loaders.locality_by_id, self._row.locality_id, Locality.from_row
+        )
 
     @strawberry.field(description="Tests the center prices, by name.")
     async def lab_tests(self, info: Info) -> list[LabTest]:
@@ -391,28 +406,6 @@ class DiagnosticCenter(Node):
             LabTest.from_row(t)
             for t in await info.context.loaders.lab_tests_by_diagnostic_center_id.load(self._row.pk)
         ]
-
-    @strawberry.field(description="Cheapest first.")
-    async def price_packages(
-        self,
-        info: Info,
-        kind: PackageKind | None = None,
-        ward: Ward | None = None,
-        first: int | None = None,
-    ) -> list[PricePackage]:
-        return await package_list(
-            info, TargetKind.DIAGNOSTIC_CENTER, self._row.pk, kind, ward, first
-        )
-
-    @strawberry.field
-    async def review_summary(self, info: Info) -> ReviewSummary:
-        return await review_summary(info, TargetKind.DIAGNOSTIC_CENTER, self._row.pk)
-
-    @strawberry.field(description="Published reviews, newest first.")
-    async def reviews(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Review]:
-        return await review_page(info, TargetKind.DIAGNOSTIC_CENTER, self._row.pk, first, after)
 
 
 Provider = Annotated[
@@ -427,12 +420,159 @@ async def load_provider(
     """The one owner of a package or target of a review, through the by-id loaders."""
     loaders = info.context.loaders
     if practitioner_id is not None:
-        p = await loaders.practitioner_by_id.load(practitioner_id)
-        return Practitioner.from_row(p) if p else None
+        return await linked(loaders.practitioner_by_id, practitioner_id, Practitioner.from_row)
     if hospital_id is not None:
-        h = await loaders.hospital_by_id.load(hospital_id)
-        return Hospital.from_row(h) if h else None
+        return await linked(loaders.hospital_by_id, hospital_id, Hospital.from_row)
     if center_id is not None:
-        c = await loaders.diagnostic_center_by_id.load(center_id)
-        return DiagnosticCenter.from_row(c) if c else None
+        return await linked(loaders.diagnostic_center_by_id, center_id, DiagnosticCenter.from_row)
     return None
+
+
+@strawberry.type(description="A priced service of one provider (consultation, test, procedure…).")
+class PricePackage(Node):
+    name: str
+    kind: PackageKind
+    ward: Ward | None
+    setting: CareSetting | None
+    procedure: str | None
+    price: PriceRange
+    list_price: Decimal | None
+    offer_price: Decimal | None
+    length_of_stay_days: int | None
+    _row: strawberry.Private[models.PricePackage]
+
+    @classmethod
+    def from_row(cls, row: models.PricePackage) -> PricePackage:
+        return cls(
+            id=to_global_id("PricePackage", row.pk),
+            name=row.name,
+            kind=row.kind,
+            ward=row.ward,
+            setting=row.setting,
+            procedure=row.procedure,
+            price=PriceRange(
+                min=rupees(row.price_min_paise),
+                max=rupees(row.price_max_paise),
+                currency=row.currency,
+                approximate=row.approximate,
+            ),
+            list_price=None if row.list_price_paise is None else rupees(row.list_price_paise),
+            offer_price=None if row.offer_price_paise is None else rupees(row.offer_price_paise),
+            length_of_stay_days=row.length_of_stay_days,
+            _row=row,
+        )
+
+    @strawberry.field(description="The practitioner, hospital or diagnostic center.")
+    async def provider(self, info: Info) -> Provider | None:
+        row = self._row
+        return await load_provider(
+            info, row.practitioner_id, row.hospital_id, row.diagnostic_center_id
+        )
+
+    @strawberry.field(
+        description="For a diagnostic center's test or package: hours until reports are ready."
+    )
+    async def report_turnaround_hours(self, info: Info) -> int | None:
+        if self._row.diagnostic_center_id is None:
+            return None
+        center = await info.context.loaders.diagnostic_center_by_id.load(
+            self._row.diagnostic_center_id
+        )
+        return center.report_turnaround_hours if center else None
+
+    @strawberry.field(description="Lab tests included in the package.")
+    async def includes(self, info: Info) -> list[LabTest]:
+        return [
+            LabTest.from_row(t)
+            for t in await info.context.loaders.lab_tests_by_package_id.load(self._row.pk)
+        ]
+
+    @strawberry.field
+    async def source(self, info: Info) -> PriceSource:
+        row = self._row
+        loaders = info.context.loaders
+        feed = await loaders.feed_source_by_id.load(row.feed_id) if row.feed_id else None
+        partner: str | None = None
+        if feed is None and row.external_ref is not None:
+            partner = await loaders.listing_partner_by_package_id.load(row.pk)
+        return price_source(row, feed, partner)
+
+
+async def package_list(
+    info: Info,
+    owner_kind: TargetKind,
+    owner_id: int,
+    kind: PackageKind | None,
+    ward: Ward | None,
+    first: int | None,
+) -> list[PricePackage]:
+    """An owner's cheapest packages, optionally of one kind and ward (batched per request)."""
+    size = check_first(first, info.context.settings)
+    key = PackagesKey(owner_kind, owner_id, kind, ward, size)
+    return [
+        PricePackage.from_row(p) for p in await info.context.loaders.packages_by_owner.load(key)
+    ]
+
+
+@strawberry.type(description="A published patient review.")
+class Review(Node):
+    rating: int
+    recommend: bool
+    tags: list[str]
+    wait_time: WaitTime | None
+    text: str
+    created_at: datetime
+    status: ReviewStatus = strawberry.field(
+        description="Always PUBLISHED in public lists; the author sees their own in any status."
+    )
+    author: ReviewAuthor
+    reply: ReviewReply | None
+    _row: strawberry.Private[models.Review]
+
+    @classmethod
+    def from_row(cls, row: models.Review) -> Review:
+        return cls(
+            id=to_global_id("Review", row.pk),
+            rating=row.rating,
+            recommend=row.recommend,
+            tags=list(row.tags),
+            wait_time=row.wait_time,
+            text=row.text,
+            created_at=row.created_at,
+            status=row.status,
+            author=ReviewAuthor(
+                display_name=HIDDEN_AUTHOR if row.author_hidden else row.author_display_name,
+                verified_patient=row.verified_patient,
+            ),
+            reply=ReviewReply(text=row.reply_text, replied_at=row.replied_at)
+            if row.reply_text
+            else None,
+            _row=row,
+        )
+
+    @strawberry.field(description="The practitioner, hospital or diagnostic center reviewed.")
+    async def target(self, info: Info) -> Provider | None:
+        row = self._row
+        return await load_provider(
+            info, row.practitioner_id, row.hospital_id, row.diagnostic_center_id
+        )
+
+
+async def review_page(
+    info: Info, kind: TargetKind, target_id: int, first: int | None, after: str | None
+) -> Connection[Review]:
+    """A page of one target's published reviews, newest first."""
+    ctx = info.context
+
+    def load(page: Page) -> Awaitable[list[models.Review]]:
+        return ctx.loaders.reviews_by_target.load(
+            ReviewsKey(kind, target_id, page.first, page.after)
+        )
+
+    async def count() -> int:
+        return (await ctx.loaders.review_summary_by_target.load(TargetKey(kind, target_id))).count
+
+    scope = scope_of("reviews", kind=kind.value, target=target_id)
+    return await load_connection(
+        info, scope, first, after, load, Review.from_row, lambda r: (r.created_at, r.pk), count
+    )

@@ -8,9 +8,12 @@ from enum import Enum
 
 import strawberry
 
+from hmsdesk_graph.context import Info
+from hmsdesk_graph.db import models
 from hmsdesk_graph.schema.connection import PageInfo
 from hmsdesk_graph.schema.enums import Gender
-from hmsdesk_graph.schema.providers import Practitioner
+from hmsdesk_graph.schema.providers import AvailabilitySource, Practitioner, PractitionerRole
+from hmsdesk_graph.search.query import Near, nearest_of
 
 
 @strawberry.enum(description="When the practitioner consults.")
@@ -18,12 +21,6 @@ class AvailabilityWindow(Enum):
     TODAY = "TODAY"
     TOMORROW = "TOMORROW"
     NEXT_7_DAYS = "NEXT_7_DAYS"
-
-
-@strawberry.enum(description="What decided an availability filter.")
-class AvailabilitySource(Enum):
-    LIVE = "LIVE"
-    WEEKLY_HOURS = "WEEKLY_HOURS"
 
 
 @strawberry.enum
@@ -82,7 +79,38 @@ class PractitionerSearchEdge:
     cursor: str
     node: Practitioner
     sponsored: bool = strawberry.field(description="A paid Reach placement, not a ranking.")
-    distance_km: float | None = strawberry.field(description="Set when searching `near`.")
+    _near: strawberry.Private[Near | None] = None
+
+    @strawberry.field(
+        description="Set when searching `near`: the distance to the practitioner's nearest"
+        " practice (see `nearestPractice`)."
+    )
+    async def distance_km(self, info: Info) -> float | None:
+        nearest = await self._nearest(info)
+        return nearest[1] if nearest else None
+
+    @strawberry.field(
+        description="Set when searching `near`: the practice (hospital or clinic) nearest to"
+        " the point, which `distanceKm` and the DISTANCE sort measure."
+    )
+    async def nearest_practice(self, info: Info) -> PractitionerRole | None:
+        nearest = await self._nearest(info)
+        return PractitionerRole.from_row(nearest[0]) if nearest else None
+
+    async def _nearest(self, info: Info) -> tuple[models.PractitionerRole, float] | None:
+        """The practitioner's nearest practice and its distance (km), when searching near."""
+        if self._near is None:
+            return None
+        loaders = info.context.loaders
+        roles = await loaders.roles_by_practitioner_id.load(self.node._row.pk)
+        places = await loaders.hospital_by_id.load_many([r.hospital_id for r in roles])
+        found = nearest_of(
+            self._near, [(r.pk, h.lat, h.lng) for r, h in zip(roles, places, strict=True) if h]
+        )
+        if found is None:
+            return None
+        role = next(r for r in roles if r.pk == found[0])
+        return role, found[1]
 
 
 @strawberry.type
@@ -90,8 +118,8 @@ class PractitionerSearchConnection:
     edges: list[PractitionerSearchEdge]
     page_info: PageInfo
     availability_source: AvailabilitySource | None = strawberry.field(
-        description="With an availability filter: live slots, or weekly hours when the "
-        "practice system did not answer."
+        description="With an availability filter: live slots, the last slots it gave (CACHED,"
+        " with a STALE_DATA warning) or weekly hours when the practice system did not answer."
     )
     _count: strawberry.Private[Callable[[], Awaitable[int]]]
     _facets: strawberry.Private[Callable[[], Awaitable[PractitionerFacets]]]

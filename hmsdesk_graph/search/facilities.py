@@ -7,8 +7,9 @@ page, one for `totalCount`, one for all facets together.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from tortoise.models import Model
 
@@ -17,6 +18,7 @@ from hmsdesk_graph.db.sql import SqlBuilder, columns
 from hmsdesk_graph.pagination import Key, Page
 from hmsdesk_graph.search.listing import (
     FacetBranch,
+    FacetedSearch,
     FacetRows,
     count_rows,
     fetch_facets,
@@ -33,6 +35,7 @@ from hmsdesk_graph.search.query import (
     distance_key_expr,
     name_match_expr,
     near_conditions,
+    set_filters,
     text_condition,
 )
 from hmsdesk_graph.search.text import TextQuery
@@ -48,7 +51,7 @@ CENTER_FACETS = ("localities", "accreditations", "homeCollection")
 
 
 @dataclass(frozen=True)
-class FacilitySearch:
+class FacilitySearch(FacetedSearch):
     """One hospital or center search, validated and resolved to ids."""
 
     table: str
@@ -69,19 +72,14 @@ class FacilitySearch:
     # A lapsed accreditation does not count: filters and facets compare validity to today.
     today: str = field(default_factory=today_ist)
 
-    def without(self, facet: str) -> FacilitySearch:
-        """The same search without one facet's own filter."""
-        if facet == "kinds":
-            return replace(self, kinds=())
-        if facet == "specialties":
-            return replace(self, specialty_ids=())
-        if facet == "localities":
-            return replace(self, locality_ids=())
-        if facet == "accreditations":
-            return replace(self, accreditations=())
-        if facet == "homeCollection":
-            return replace(self, home_collection=None)
-        raise ValueError(facet)
+    # The fields each facet's own filter reads, and their value when the filter is off.
+    OWN_FILTERS: ClassVar[Mapping[str, Mapping[str, Any]]] = {
+        "kinds": {"kinds": ()},
+        "specialties": {"specialty_ids": ()},
+        "localities": {"locality_ids": ()},
+        "accreditations": {"accreditations": ()},
+        "homeCollection": {"home_collection": None},
+    }
 
 
 def _accredited(q: SqlBuilder, s: FacilitySearch) -> str:
@@ -92,30 +90,40 @@ def _accredited(q: SqlBuilder, s: FacilitySearch) -> str:
     )
 
 
-def _conditions(q: SqlBuilder, s: FacilitySearch) -> list[str]:
-    where = [f"t.city_id = {q.p(s.city_id)}"]
-    if not s.text.empty:
-        where.append(text_condition(q, s.text, s.table))
+def _own_filters(q: SqlBuilder, s: FacilitySearch) -> dict[str, str]:
+    """The condition each facet's own filter adds to the search (only the filters in use).
+
+    `_conditions(s)` is `_conditions(s.without_facets())` AND all of these: the one-pass facets
+    rely on it.
+    """
+    own: dict[str, str] = {}
     if s.kinds:
-        where.append(f"t.kind {q.in_texts(s.kinds)}")
+        own["kinds"] = f"t.kind {q.in_texts(s.kinds)}"
     if s.specialty_ids:
-        where.append(
+        own["specialties"] = (
             "EXISTS (SELECT 1 FROM hospital_specialty hs WHERE hs.hospital_id = t.id"
             f" AND hs.specialty_id {q.in_ints(s.specialty_ids)})"
         )
     if s.locality_ids:
-        where.append(f"t.locality_id {q.in_ints(s.locality_ids)}")
+        own["localities"] = f"t.locality_id {q.in_ints(s.locality_ids)}"
     if s.accreditations:
-        where.append(_accredited(q, s))
-    for column, value in (
-        ("open_24x7", s.open_24x7),
-        ("emergency", s.emergency),
-        ("home_collection", s.home_collection),
-    ):
-        if value is not None:
-            where.append(f"t.{column} = {q.p(value)}")
-    if s.max_turnaround_hours is not None:
-        where.append(f"t.report_turnaround_hours <= {q.p(s.max_turnaround_hours)}")
+        own["accreditations"] = _accredited(q, s)
+    if s.home_collection is not None:
+        own["homeCollection"] = f"t.home_collection = {q.p(s.home_collection)}"
+    return own
+
+
+def _conditions(q: SqlBuilder, s: FacilitySearch) -> list[str]:
+    where = [f"t.city_id = {q.p(s.city_id)}"]
+    if not s.text.empty:
+        where.append(text_condition(q, s.text, s.table))
+    where += _own_filters(q, s).values()
+    where += set_filters(
+        q,
+        ("t.open_24x7 =", s.open_24x7),
+        ("t.emergency =", s.emergency),
+        ("t.report_turnaround_hours <=", s.max_turnaround_hours),
+    )
     if s.lab_test_ids:
         # Every test asked for is priced here; the text never varies with the number of tests.
         where.append(
@@ -190,11 +198,11 @@ async def search_count(s: FacilitySearch) -> int:
     return await count_rows(q, f"{s.table} t", _conditions(q, s))
 
 
-def _branch(q: SqlBuilder, s: FacilitySearch, facet: str) -> FacetBranch:
-    base = f"{s.table} t"
-    where = _conditions(q, s.without(facet))
+def _branch(q: SqlBuilder, s: FacilitySearch, facet: str, passing: list[str]) -> FacetBranch:
+    """One facet over the CTE `b` (aliased `t`), keeping rows that pass the other facets."""
+    base = "b t"
     if facet == "kinds":
-        return FacetBranch(facet, "t.kind", "t.kind", base, where)
+        return FacetBranch(facet, "t.kind", "t.kind", base, passing)
     if facet == "specialties":
         return FacetBranch(
             facet,
@@ -202,11 +210,15 @@ def _branch(q: SqlBuilder, s: FacilitySearch, facet: str) -> FacetBranch:
             "sp.name",
             f"{base} JOIN hospital_specialty hs ON hs.hospital_id = t.id"
             " JOIN specialty sp ON sp.id = hs.specialty_id",
-            where,
+            passing,
         )
     if facet == "localities":
         return FacetBranch(
-            facet, "lo.slug", "lo.name", f"{base} JOIN locality lo ON lo.id = t.locality_id", where
+            facet,
+            "lo.slug",
+            "lo.name",
+            f"{base} JOIN locality lo ON lo.id = t.locality_id",
+            passing,
         )
     if facet == "accreditations":
         item, name = json_names(q, "t.accreditations")
@@ -215,17 +227,33 @@ def _branch(q: SqlBuilder, s: FacilitySearch, facet: str) -> FacetBranch:
             name,
             name,
             f"{base} CROSS JOIN {item}",
-            [*where, valid_item(q, s.today)],
+            [*passing, valid_item(q, s.today)],
             count="COUNT(DISTINCT t.id)",
         )
     if facet == "homeCollection":
         value = "CASE WHEN t.home_collection THEN 'true' ELSE 'false' END"
-        return FacetBranch(facet, value, value, base, where)
+        return FacetBranch(facet, value, value, base, passing)
     raise ValueError(facet)
 
 
 async def search_facets(s: FacilitySearch) -> FacetRows:
-    """Every facet of the table in one statement, each without its own filter."""
+    """Every facet of the table in one statement, each without its own filter.
+
+    The CTE `b` is the search without any facet's own filter, read once, with a 0/1 column per
+    own filter in use; each facet keeps the rows that pass every other facet's filter.
+    """
     q = SqlBuilder()
     names = HOSPITAL_FACETS if s.table == HOSPITAL else CENTER_FACETS
-    return await fetch_facets(q, [_branch(q, s, name) for name in names])
+    base = _conditions(q, s.without_facets())
+    own = _own_filters(q, s)
+    facet_columns = "t.kind" if s.table == HOSPITAL else "t.home_collection"
+    flags = "".join(f", CASE WHEN {c} THEN 1 ELSE 0 END AS f_{n}" for n, c in own.items())
+    inner = (
+        f"SELECT t.id, t.locality_id, t.accreditations, {facet_columns}{flags}"
+        f" FROM {s.table} t WHERE {' AND '.join(base)}"
+    )
+    if len(own) >= 2:
+        passed = " + ".join(f"f_{n}" for n in own)
+        inner = f"SELECT * FROM ({inner}) x WHERE {passed} >= {len(own) - 1}"
+    branches = [_branch(q, s, name, [f"t.f_{n} = 1" for n in own if n != name]) for name in names]
+    return await fetch_facets(q, branches, with_=f"WITH b AS MATERIALIZED ({inner}) ")

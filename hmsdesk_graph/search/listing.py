@@ -8,15 +8,43 @@ branch counted over the search without that facet's own filter.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, ClassVar, Self, cast
 
 from hmsdesk_graph.db.sql import SqlBuilder
 from hmsdesk_graph.pagination import Key, Page
 from hmsdesk_graph.search.query import SortKey, key_of, keyset_condition, order_by
 
 IST = timezone(timedelta(hours=5, minutes=30))
+
+
+class FacetedSearch:
+    """A frozen search dataclass whose facets' own filters ``OWN_FILTERS`` lists.
+
+    ``OWN_FILTERS`` maps each facet to the fields its own filter reads and their value when the
+    filter is off. One table per search means `without(f)` and `without_facets()` cannot drift
+    apart (the one-pass facet counts rely on them agreeing).
+    """
+
+    OWN_FILTERS: ClassVar[Mapping[str, Mapping[str, Any]]]
+
+    def without(self, facet: str) -> Self:
+        """The same search without one facet's own filter."""
+        return self._cleared(facet)
+
+    def without_facets(self) -> Self:
+        """The same search without any facet's own filter."""
+        return self._cleared(*self.OWN_FILTERS)
+
+    def _cleared(self, *facets: str) -> Self:
+        changes: dict[str, Any] = {}
+        for facet in facets:
+            if facet not in self.OWN_FILTERS:
+                raise ValueError(facet)
+            changes.update(self.OWN_FILTERS[facet])
+        return cast(Self, replace(cast(Any, self), **changes))
 
 
 def today_ist() -> str:
@@ -108,19 +136,21 @@ class FacetBranch:
 FacetRows = dict[str, list[tuple[str, str, int]]]
 
 
-async def fetch_facets(q: SqlBuilder, branches: list[FacetBranch]) -> FacetRows:
+async def fetch_facets(q: SqlBuilder, branches: list[FacetBranch], with_: str = "") -> FacetRows:
     """Every facet's (value, label, count) in one statement, most frequent first.
 
     Build each branch's conditions with the same `q`: placeholders are numbered per statement.
+    `with_` is a WITH clause the branches may read from.
     """
     assert all(b.name.isidentifier() for b in branches)  # names are code, never input
     selects = [
         f"SELECT '{b.name}' AS facet, CAST({b.value} AS TEXT) AS v,"
         f" CAST({b.label} AS TEXT) AS label, {b.count} AS n"
-        f" FROM {b.from_} WHERE {' AND '.join(b.where)} GROUP BY {b.value}, {b.label}"
+        f" FROM {b.from_}{' WHERE ' + ' AND '.join(b.where) if b.where else ''}"
+        f" GROUP BY {b.value}, {b.label}"
         for b in branches
     ]
-    rows = await q.fetch(" UNION ALL ".join(selects))
+    rows = await q.fetch(with_ + " UNION ALL ".join(selects))
     found: FacetRows = defaultdict(list)
     for row in rows:
         if row["v"] is not None:

@@ -23,7 +23,7 @@ from hmsdesk_graph.db import models
 from hmsdesk_graph.db.sql import SqlBuilder, columns
 from hmsdesk_graph.pagination import Key, Page
 from hmsdesk_graph.search.listing import FacetRows, count_rows, fetch_page
-from hmsdesk_graph.search.query import SortKey
+from hmsdesk_graph.search.query import SortKey, set_filters
 from hmsdesk_graph.search.text import TextQuery
 
 OWNERS = (
@@ -83,22 +83,19 @@ def _text_match(q: SqlBuilder, s: PackageSearch) -> str:
 
 
 def _conditions(q: SqlBuilder, s: PackageSearch) -> list[str]:
-    where = []
-    if s.kind is not None:
-        where.append(f"t.kind = {q.p(s.kind)}")
-    if s.ward is not None:
-        where.append(f"t.ward = {q.p(s.ward)}")
-    if s.procedure is not None:
-        where.append(f"t.procedure = {q.p(s.procedure)}")
+    where = set_filters(
+        q, ("t.kind =", s.kind), ("t.ward =", s.ward), ("t.procedure =", s.procedure)
+    )
     if s.lab_test_id is not None:
         where.append(
             "EXISTS (SELECT 1 FROM package_lab_test plt WHERE plt.package_id = t.id"
             f" AND plt.lab_test_id = {q.p(s.lab_test_id)})"
         )
-    if s.price_min_paise is not None:
-        where.append(f"t.price_min_paise >= {q.p(s.price_min_paise)}")
-    if s.price_max_paise is not None:
-        where.append(f"t.price_min_paise <= {q.p(s.price_max_paise)}")
+    where += set_filters(
+        q,
+        ("t.price_min_paise >=", s.price_min_paise),
+        ("t.price_min_paise <=", s.price_max_paise),
+    )
     if not s.text.empty:
         where.append(_text_match(q, s))
     for kind, column, _, _ in OWNERS:

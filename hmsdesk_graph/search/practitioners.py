@@ -1,37 +1,46 @@
 """The practitioner search: filters, relevance, sorts with keyset paging, and facets.
 
-One statement for a page, one for `totalCount`, one per facet; each counted over the filtered
-set without the facet's own filter. Filters run on the derived search columns
-(`db.search_index`), so no statement joins practices per row.
+One statement for a page; one for `totalCount` alone, or one for `totalCount` and all five
+facets together, each facet counted over the filtered set without its own filter. A search
+with no text, no `near` and no filter but one specialty and a gender reads its total and
+facets from the counts kept in step with writes (`db.facet_summary`) instead of counting a
+whole city's practitioners per request. Filters run
+on the derived search columns (`db.search_index`); `near` alone looks at practices, since a
+practitioner is as near as their nearest practice (a hospital bounding box, then the practices
+there, grouped per practitioner).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
 
 from hmsdesk_graph.db import models
+from hmsdesk_graph.db.facet_summary import ANY_GENDER, ANY_SPECIALTY, FEE_BUCKETS, FEE_TOP_BUCKET
 from hmsdesk_graph.db.sql import SqlBuilder, columns
 from hmsdesk_graph.pagination import Page
+from hmsdesk_graph.search.listing import IST as IST  # re-exported: resolvers use it
+from hmsdesk_graph.search.listing import FacetedSearch, min_rating_condition, rating_points
 from hmsdesk_graph.search.query import (
     Near,
     SortKey,
-    distance_key_expr,
     keyset_condition,
     name_match_expr,
-    near_conditions,
+    near_practice_condition,
+    nearest_practices_sql,
     order_by,
+    set_filters,
     text_condition,
 )
 from hmsdesk_graph.search.text import TextQuery
 
-IST = timezone(timedelta(hours=5, minutes=30))
-FEE_BUCKETS = (("0-500", 0, 50000), ("500-1000", 50000, 100000), ("1000-2000", 100000, 200000))
-FEE_TOP_BUCKET = ("2000+", 200000)
+FEE_ORDER = (*(label for label, _, _ in FEE_BUCKETS), FEE_TOP_BUCKET[0])
 AVAILABILITY_WINDOWS = ("TODAY", "TOMORROW", "NEXT_7_DAYS")
 SORTS = ("RELEVANCE", "STORIES", "EXPERIENCE", "FEE_ASC", "FEE_DESC", "DISTANCE", "RATING")
 NO_FEE = 10**12  # sorts practitioners without a listed fee last
+NEAREST = "np"  # alias of the page's join of nearest practices (with `near`)
 
 
 def availability_mask(window: str, now: datetime | None = None) -> int:
@@ -45,7 +54,7 @@ def availability_mask(window: str, now: datetime | None = None) -> int:
 
 
 @dataclass(frozen=True)
-class PractitionerSearch:
+class PractitionerSearch(FacetedSearch):
     """One search request, validated and resolved to ids."""
 
     city_id: int
@@ -67,54 +76,74 @@ class PractitionerSearch:
     sort: str = "RELEVANCE"
     now: datetime = field(default_factory=lambda: datetime.now(IST))
 
-    def without(self, facet: str) -> PractitionerSearch:
-        """The same search without one facet's own filter."""
-        if facet == "specialties":
-            return replace(self, specialty_ids=())
-        if facet == "localities":
-            return replace(self, locality_ids=())
-        if facet == "fee":
-            return replace(self, fee_min_paise=None, fee_max_paise=None)
-        if facet == "gender":
-            return replace(self, gender=None)
-        if facet == "availability":
-            return replace(self, availability=None)
-        raise ValueError(facet)
+    # The fields each facet's own filter reads (`_own_filters`), and their value when it is off.
+    OWN_FILTERS: ClassVar[Mapping[str, Mapping[str, Any]]] = {
+        "specialties": {"specialty_ids": ()},
+        "localities": {"locality_ids": ()},
+        "fee": {"fee_min_paise": None, "fee_max_paise": None},
+        "gender": {"gender": None},
+        "availability": {"availability": None},
+    }
 
 
-def _conditions(q: SqlBuilder, s: PractitionerSearch) -> list[str]:
-    where = [f"t.city_id = {q.p(s.city_id)}", "t.status = 'ACTIVE'"]
-    if not s.text.empty:
-        where.append(text_condition(q, s.text, "practitioner"))
+FACETS = ("specialties", "localities", "fee", "gender", "availability")
+
+
+def _own_filters(q: SqlBuilder, s: PractitionerSearch) -> dict[str, str]:
+    """The condition each facet's own filter adds to the search (only the filters in use).
+
+    `_conditions(s)` is `_conditions(s.without_facets())` AND all of these, and
+    `_conditions(s.without(f))` is the same without `f`'s: the one-pass facets rely on it.
+    """
+    own: dict[str, str] = {}
     if s.specialty_ids:
-        where.append(
+        own["specialties"] = (
             "EXISTS (SELECT 1 FROM practitioner_specialty ps WHERE ps.practitioner_id = t.id"
             f" AND ps.specialty_id {q.in_ints(s.specialty_ids)})"
         )
-    if s.locality_ids or s.hospital_id is not None:
-        inner = ["r.practitioner_id = t.id"]
-        if s.locality_ids:
-            inner.append(f"h.locality_id {q.in_ints(s.locality_ids)}")
-        if s.hospital_id is not None:
-            inner.append(f"h.id = {q.p(s.hospital_id)}")
-        where.append(
-            "EXISTS (SELECT 1 FROM practitioner_role r JOIN hospital h ON h.id = r.hospital_id"
-            f" WHERE {' AND '.join(inner)})"
-        )
+    if s.locality_ids:
+        # One practice both in the localities and at the hospital, when both are asked.
+        own["localities"] = _practises_at(q, s.locality_ids, s.hospital_id)
+    fee = []
+    if s.fee_min_paise is not None:
+        fee.append(f"t.min_fee_paise >= {q.p(s.fee_min_paise)}")
+    if s.fee_max_paise is not None:
+        fee.append(f"t.min_fee_paise <= {q.p(s.fee_max_paise)}")
+    if fee:
+        own["fee"] = " AND ".join(fee)
     if s.gender:
-        where.append(f"t.gender = {q.p(s.gender)}")
+        own["gender"] = f"t.gender = {q.p(s.gender)}"
+    if s.availability:
+        mask = availability_mask(s.availability, s.now)
+        own["availability"] = f"(t.available_days & {q.p(mask)}) <> 0"
+    return own
+
+
+def _practises_at(q: SqlBuilder, locality_ids: tuple[int, ...], hospital_id: int | None) -> str:
+    inner = ["r.practitioner_id = t.id"]
+    if locality_ids:
+        inner.append(f"h.locality_id {q.in_ints(locality_ids)}")
+    if hospital_id is not None:
+        inner.append(f"h.id = {q.p(hospital_id)}")
+    return (
+        "EXISTS (SELECT 1 FROM practitioner_role r JOIN hospital h ON h.id = r.hospital_id"
+        f" WHERE {' AND '.join(inner)})"
+    )
+
+
+def _conditions(q: SqlBuilder, s: PractitionerSearch, near_joined: bool = False) -> list[str]:
+    """The filters as SQL on `practitioner t` (`near_joined`: the page's join does `near`)."""
+    where = [f"t.city_id = {q.p(s.city_id)}", "t.status = 'ACTIVE'"]
+    if not s.text.empty:
+        where.append(text_condition(q, s.text, "practitioner"))
+    where += _own_filters(q, s).values()
+    if s.hospital_id is not None and not s.locality_ids:
+        where.append(_practises_at(q, (), s.hospital_id))
     if s.min_experience_years is not None:
         where.append(f"t.practising_since <= {q.p(s.now.year - s.min_experience_years)}")
-    if s.fee_min_paise is not None:
-        where.append(f"t.min_fee_paise >= {q.p(s.fee_min_paise)}")
-    if s.fee_max_paise is not None:
-        where.append(f"t.min_fee_paise <= {q.p(s.fee_max_paise)}")
-    if s.availability:
-        where.append(f"(t.available_days & {q.p(availability_mask(s.availability, s.now))}) <> 0")
-    if s.video_consult is not None:
-        where.append(f"t.video_consult = {q.p(s.video_consult)}")
-    if s.instant_booking is not None:
-        where.append(f"t.instant_booking = {q.p(s.instant_booking)}")
+    where += set_filters(
+        q, ("t.video_consult =", s.video_consult), ("t.instant_booking =", s.instant_booking)
+    )
     if s.languages:
         if q.postgres:
             where.append(f"t.languages ?| {q.p(list(s.languages))}::text[]")
@@ -123,29 +152,17 @@ def _conditions(q: SqlBuilder, s: PractitionerSearch) -> list[str]:
                 "EXISTS (SELECT 1 FROM json_each(t.languages) j"
                 f" WHERE j.value {q.in_texts(s.languages)})"
             )
-    if s.min_reviews is not None:
-        where.append(f"t.rating_count >= {q.p(s.min_reviews)}")
+    where += set_filters(q, ("t.rating_count >=", s.min_reviews))
     if s.min_rating_centi is not None:
-        where.append(
-            "t.rating_count > 0 AND"
-            f" t.rating_sum * 100 >= {q.p(s.min_rating_centi)} * t.rating_count"
-        )
-    if s.near is not None:
-        where += near_conditions(q, s.near)
+        where.append(min_rating_condition(q, s.min_rating_centi))
+    if s.near is not None and not near_joined:
+        where.append(near_practice_condition(q, s.near))
     return where
-
-
-def _rating_points(alias: str = "t") -> str:
-    """Mean rating times 100 as an integer (0 without reviews)."""
-    return (
-        f"(CASE WHEN {alias}.rating_count > 0"
-        f" THEN ({alias}.rating_sum * 100) / {alias}.rating_count ELSE 0 END)"
-    )
 
 
 def _relevance(q: SqlBuilder, s: PractitionerSearch) -> str:
     """Integer relevance: text (name, specialty meant), rating, stories, availability, proximity."""
-    parts = [_rating_points(), "(CASE WHEN t.rating_count > 500 THEN 500 ELSE t.rating_count END)"]
+    parts = [rating_points(), "(CASE WHEN t.rating_count > 500 THEN 500 ELSE t.rating_count END)"]
     if not s.text.empty:
         parts.append(f"3000 * {name_match_expr(q, s.text)}")
     if s.text.specialty_ids:
@@ -159,16 +176,19 @@ def _relevance(q: SqlBuilder, s: PractitionerSearch) -> str:
         f"(CASE WHEN (COALESCE(t.available_days, 0) & {q.p(today)}) <> 0 THEN 300 ELSE 0 END)"
     )
     if s.near is not None:
-        d2 = distance_key_expr(q, s.near)
+        d = f"{NEAREST}.distance_key"
         parts.append(
-            f"(CASE WHEN {d2} <= 1000000 THEN 600 WHEN {d2} <= 25000000 THEN 400"
-            f" WHEN {d2} <= 100000000 THEN 200 ELSE 0 END)"
+            f"(CASE WHEN {d} <= 1000000 THEN 600 WHEN {d} <= 25000000 THEN 400"
+            f" WHEN {d} <= 100000000 THEN 200 ELSE 0 END)"
         )
     return "(" + " + ".join(parts) + ")"
 
 
 def sort_keys(q: SqlBuilder, s: PractitionerSearch) -> list[SortKey]:
-    """The ordering of a sort, always ending with the id so that it is total."""
+    """The ordering of a sort, always ending with the id so that it is total.
+
+    With `near`, the keys read the page statement's join of nearest practices (`NEAREST`).
+    """
     by_id = SortKey("t.id", "_id", False)
     if s.sort == "STORIES":
         return [SortKey("t.rating_count", "_k0", True), by_id]
@@ -179,10 +199,10 @@ def sort_keys(q: SqlBuilder, s: PractitionerSearch) -> list[SortKey]:
     if s.sort == "FEE_DESC":
         return [SortKey("COALESCE(t.min_fee_paise, -1)", "_k0", True), by_id]
     if s.sort == "DISTANCE" and s.near is not None:
-        return [SortKey(distance_key_expr(q, s.near), "_k0", False), by_id]
+        return [SortKey(f"{NEAREST}.distance_key", "_k0", False), by_id]
     if s.sort == "RATING":
         return [
-            SortKey(_rating_points(), "_k0", True),
+            SortKey(rating_points(), "_k0", True),
             SortKey("t.rating_count", "_k1", True),
             by_id,
         ]
@@ -193,19 +213,31 @@ async def search_page(s: PractitionerSearch, page: Page) -> list[dict[str, Any]]
     """Up to first + 1 practitioner rows in sort order, each with its sort key columns."""
     q = SqlBuilder()
     keys = sort_keys(q, s)
-    where = _conditions(q, s)
+    where = _conditions(q, s, near_joined=True)
     if page.after:
         where.append(keyset_condition(q, keys, page.after))
     selected = ", ".join(f"{k.expr} AS {k.alias}" for k in keys if k.alias != "_id")
+    from_ = "practitioner t"
+    if s.near is not None:
+        # The nearest practice's key comes with the near filter: one aggregate, no subquery per row.
+        from_ += (
+            f" JOIN ({nearest_practices_sql(q, s.near)}) {NEAREST}"
+            f" ON {NEAREST}.practitioner_id = t.id"
+        )
     return await q.fetch(
         f"SELECT {columns(models.Practitioner, 't')}, t.id AS _id"
         f"{', ' + selected if selected else ''}"
-        f" FROM practitioner t WHERE {' AND '.join(where)}"
+        f" FROM {from_} WHERE {' AND '.join(where)}"
         f" ORDER BY {order_by(keys)} LIMIT {q.p(page.first + 1)}"
     )
 
 
 async def search_count(s: PractitionerSearch) -> int:
+    """`totalCount` alone: from the kept counts when they can answer, else counted."""
+    if counted_key(s) is not None:
+        summary = await _counted_summary(s)
+        if summary is not None:
+            return summary.total
     q = SqlBuilder()
     rows = await q.fetch(
         f"SELECT COUNT(*) AS n FROM practitioner t WHERE {' AND '.join(_conditions(q, s))}"
@@ -224,55 +256,197 @@ class FacetCounts:
     availability: list[tuple[str, int]]
 
 
-async def search_facets(s: PractitionerSearch) -> FacetCounts:
-    """Five statements, one per facet."""
-    q = SqlBuilder()
-    specialties = await q.fetch(
-        "SELECT sp.slug AS v, sp.name AS label, COUNT(*) AS n FROM practitioner t"
-        " JOIN practitioner_specialty ps ON ps.practitioner_id = t.id"
+@dataclass(frozen=True)
+class SearchSummary:
+    """`totalCount` and every facet of one search."""
+
+    total: int
+    facets: FacetCounts
+
+
+def _flag(name: str) -> str:
+    return f"f_{name}"
+
+
+def _summary_sql(q: SqlBuilder, s: PractitionerSearch) -> str:
+    """One statement: the total and each facet, every one counted without its own filter.
+
+    The CTE `b` is the search without any facet's own filter, read once, with a 0/1 column per
+    own filter in use; each branch keeps the rows that pass every other facet's filter. With
+    two or more own filters, rows failing more than one of them count nowhere and are dropped.
+    """
+    base = _conditions(q, s.without_facets())
+    own = _own_filters(q, s)
+    flags = "".join(
+        f", CASE WHEN {condition} THEN 1 ELSE 0 END AS {_flag(name)}"
+        for name, condition in own.items()
+    )
+    inner = (
+        "SELECT t.id, t.gender, t.min_fee_paise, t.available_days"
+        f"{flags} FROM practitioner t WHERE {' AND '.join(base)}"
+    )
+    if len(own) >= 2:
+        passed = " + ".join(_flag(name) for name in own)
+        inner = f"SELECT * FROM ({inner}) x WHERE {passed} >= {len(own) - 1}"
+
+    def passing(*conditions: str, but: str | None = None) -> str:
+        kept = [*conditions, *(f"b.{_flag(n)} = 1" for n in own if n != but)]
+        return f" WHERE {' AND '.join(kept)}" if kept else ""
+
+    fee_bucket = (
+        "CASE "
+        + " ".join(
+            f"WHEN b.min_fee_paise >= {low} AND b.min_fee_paise < {high} THEN '{label}'"
+            for label, low, high in FEE_BUCKETS
+        )
+        + f" ELSE '{FEE_TOP_BUCKET[0]}' END"
+    )
+    no_label = "CAST(NULL AS TEXT)"
+    branches = [
+        f"SELECT 'total' AS facet, {no_label} AS v, {no_label} AS label, COUNT(*) AS n"
+        f" FROM b{passing()}",
+        "SELECT 'specialties', CAST(sp.slug AS TEXT), CAST(sp.name AS TEXT), COUNT(*) FROM b"
+        " JOIN practitioner_specialty ps ON ps.practitioner_id = b.id"
         " JOIN specialty sp ON sp.id = ps.specialty_id"
-        f" WHERE {' AND '.join(_conditions(q, s.without('specialties')))}"
-        " GROUP BY sp.slug, sp.name ORDER BY n DESC, v"
-    )
+        f"{passing(but='specialties')} GROUP BY sp.slug, sp.name",
+        # Each practitioner once per locality (several practices there count once): DISTINCT
+        # pairs hash, where COUNT(DISTINCT) sorts every row.
+        "SELECT 'localities', CAST(lo.slug AS TEXT), CAST(lo.name AS TEXT), COUNT(*)"
+        " FROM (SELECT DISTINCT b.id, h.locality_id FROM b"
+        " JOIN practitioner_role r ON r.practitioner_id = b.id"
+        f" JOIN hospital h ON h.id = r.hospital_id{passing(but='localities')}) pl"
+        " JOIN locality lo ON lo.id = pl.locality_id GROUP BY lo.slug, lo.name",
+        f"SELECT 'fee', {fee_bucket}, {no_label}, COUNT(*) FROM b"
+        f"{passing('b.min_fee_paise IS NOT NULL', but='fee')} GROUP BY {fee_bucket}",
+        f"SELECT 'gender', CAST(b.gender AS TEXT), {no_label}, COUNT(*) FROM b"
+        f"{passing(but='gender')} GROUP BY b.gender",
+    ]
+    for window in AVAILABILITY_WINDOWS:
+        mask = availability_mask(window, s.now)
+        available = f"(COALESCE(b.available_days, 0) & {mask}) <> 0"
+        branches.append(
+            f"SELECT 'availability', '{window}', {no_label}, COUNT(*) FROM b"
+            f"{passing(available, but='availability')}"
+        )
+    return f"WITH b AS MATERIALIZED ({inner}) " + " UNION ALL ".join(branches)
+
+
+def _most_first(rows: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
+    # Code point order of the values: the order of SQLite's BINARY and PostgreSQL's C collation.
+    return sorted(rows, key=lambda r: (-r[2], r[0]))
+
+
+def counted_key(s: PractitionerSearch) -> tuple[int, str] | None:
+    """The (specialty, gender) key of the kept counts that answer this search, if any.
+
+    Only the city, one specialty and a gender: any other filter (text, `near`, fee, …) would
+    need the rows.
+    """
+    if (
+        not s.text.empty
+        or s.near is not None
+        or s.hospital_id is not None
+        or s.locality_ids
+        or len(s.specialty_ids) > 1
+        or s.fee_min_paise is not None
+        or s.fee_max_paise is not None
+        or s.availability is not None
+        or s.min_experience_years is not None
+        or s.video_consult is not None
+        or s.instant_booking is not None
+        or s.languages
+        or s.min_reviews is not None
+        or s.min_rating_centi is not None
+    ):
+        return None
+    specialty = s.specialty_ids[0] if s.specialty_ids else ANY_SPECIALTY
+    return specialty, s.gender or ANY_GENDER
+
+
+async def _counted_summary(s: PractitionerSearch) -> SearchSummary | None:
+    """The total and facets from the kept counts (one statement); None until they are built.
+
+    Each facet reads the key without its own filter: specialties the any-specialty key,
+    genders the any-gender key, the rest the search's own key.
+    """
+    key = counted_key(s)
+    assert key is not None
+    specialty, gender = key
     q = SqlBuilder()
-    localities = await q.fetch(
-        "SELECT lo.slug AS v, lo.name AS label, COUNT(DISTINCT t.id) AS n FROM practitioner t"
-        " JOIN practitioner_role r ON r.practitioner_id = t.id"
-        " JOIN hospital h ON h.id = r.hospital_id JOIN locality lo ON lo.id = h.locality_id"
-        f" WHERE {' AND '.join(_conditions(q, s.without('localities')))}"
-        " GROUP BY lo.slug, lo.name ORDER BY n DESC, v"
+    rows = await q.fetch(
+        "SELECT c.specialty_id AS sk, c.gender AS gk, c.facet, c.value, c.n,"
+        " sp.slug AS s_slug, sp.name AS s_name, lo.slug AS l_slug, lo.name AS l_name"
+        " FROM practitioner_facet_count c"
+        " LEFT JOIN specialty sp ON c.facet = 'spec' AND sp.id = c.ref"
+        " LEFT JOIN locality lo ON c.facet = 'loc' AND lo.id = c.ref"
+        f" WHERE (c.city_id = {q.p(s.city_id)} AND c.specialty_id {q.in_ints({specialty, 0})}"
+        f" AND c.gender {q.in_texts({gender, ANY_GENDER})} AND c.n > 0)"
+        " OR (c.city_id = 0 AND c.facet = 'built')"
     )
+    if not any(r["facet"] == "built" for r in rows):
+        return None
+    own: dict[tuple[str, str], int] = {}
+    specialties: list[tuple[str, str, int]] = []
+    localities: list[tuple[str, str, int]] = []
+    genders: list[tuple[str, int]] = []
+    for r in rows:
+        at, facet, n = (int(r["sk"]), str(r["gk"])), str(r["facet"]), int(r["n"])
+        if facet == "spec" and at == (ANY_SPECIALTY, gender) and r["s_slug"] is not None:
+            specialties.append((str(r["s_slug"]), str(r["s_name"]), n))
+        elif facet == "gender" and at == (specialty, ANY_GENDER):
+            genders.append((str(r["value"]), n))
+        elif at == key and facet == "loc" and r["l_slug"] is not None:
+            localities.append((str(r["l_slug"]), str(r["l_name"]), n))
+        elif at == key:
+            own[(facet, str(r["value"]))] = n
+    availability = []
+    for window in AVAILABILITY_WINDOWS:
+        mask = availability_mask(window, s.now)
+        # A weekday is one bit; the week is any bit (kept as its own count).
+        slot = ("week", "") if mask == 0b1111111 else ("day", str(mask.bit_length() - 1))
+        availability.append((window, own.get(slot, 0)))
+    return SearchSummary(
+        total=own.get(("total", ""), 0),
+        facets=FacetCounts(
+            specialties=_most_first(specialties),
+            localities=_most_first(localities),
+            fees=[(label, own.get(("fee", label), 0)) for label in FEE_ORDER],
+            genders=sorted(genders, key=lambda x: x[0]),
+            availability=availability,
+        ),
+    )
+
+
+async def search_summary(s: PractitionerSearch) -> SearchSummary:
+    """The total and all five facets: from the kept counts, else one statement over the rows."""
+    if counted_key(s) is not None:
+        summary = await _counted_summary(s)
+        if summary is not None:
+            return summary
+    return await counted_from_rows(s)
+
+
+async def counted_from_rows(s: PractitionerSearch) -> SearchSummary:
+    """The total and all five facets in one statement over the filtered set."""
     q = SqlBuilder()
-    bucket_sql = " ".join(
-        f"WHEN t.min_fee_paise >= {low} AND t.min_fee_paise < {high} THEN '{label}'"
-        for label, low, high in FEE_BUCKETS
+    rows = await q.fetch(_summary_sql(q, s))
+    found: dict[str, list[tuple[str, str, int]]] = {name: [] for name in ("total", *FACETS)}
+    for row in rows:
+        found[str(row["facet"])].append((str(row["v"]), str(row["label"]), int(row["n"])))
+    fees = {v: n for v, _, n in found["fee"]}
+    availability = {v: n for v, _, n in found["availability"]}
+    return SearchSummary(
+        total=found["total"][0][2],
+        facets=FacetCounts(
+            specialties=_most_first(found["specialties"]),
+            localities=_most_first(found["localities"]),
+            fees=[(label, fees.get(label, 0)) for label in FEE_ORDER],
+            genders=sorted(((v, n) for v, _, n in found["gender"]), key=lambda x: x[0]),
+            availability=[(w, availability[w]) for w in AVAILABILITY_WINDOWS],
+        ),
     )
-    fees = await q.fetch(
-        f"SELECT CASE {bucket_sql} ELSE '{FEE_TOP_BUCKET[0]}' END AS v, COUNT(*) AS n"
-        f" FROM practitioner t WHERE t.min_fee_paise IS NOT NULL AND"
-        f" {' AND '.join(_conditions(q, s.without('fee')))} GROUP BY 1"
-    )
-    q = SqlBuilder()
-    genders = await q.fetch(
-        "SELECT t.gender AS v, COUNT(*) AS n FROM practitioner t"
-        f" WHERE {' AND '.join(_conditions(q, s.without('gender')))} GROUP BY t.gender"
-    )
-    q = SqlBuilder()
-    sums = ", ".join(
-        f"SUM(CASE WHEN (COALESCE(t.available_days, 0) & {availability_mask(w, s.now)}) <> 0"
-        f" THEN 1 ELSE 0 END) AS {w.lower()}"
-        for w in AVAILABILITY_WINDOWS
-    )
-    availability = await q.fetch(
-        f"SELECT {sums} FROM practitioner t"
-        f" WHERE {' AND '.join(_conditions(q, s.without('availability')))}"
-    )
-    fee_order = [label for label, _, _ in FEE_BUCKETS] + [FEE_TOP_BUCKET[0]]
-    fee_counts = {str(r["v"]): int(r["n"]) for r in fees}
-    return FacetCounts(
-        specialties=[(str(r["v"]), str(r["label"]), int(r["n"])) for r in specialties],
-        localities=[(str(r["v"]), str(r["label"]), int(r["n"])) for r in localities],
-        fees=[(label, fee_counts.get(label, 0)) for label in fee_order],
-        genders=sorted(((str(r["v"]), int(r["n"])) for r in genders), key=lambda x: x[0]),
-        availability=[(w, int(availability[0][w.lower()] or 0)) for w in AVAILABILITY_WINDOWS],
-    )
+
+
+async def search_facets(s: PractitionerSearch) -> FacetCounts:
+    """Every facet, each counted without its own filter (one statement, with the total)."""
+    return (await search_summary(s)).facets

@@ -52,6 +52,32 @@ class Near:
         dx = (lng - self.lng) * KM_PER_DEGREE * math.cos(math.radians(self.lat))
         return round(math.sqrt(dx * dx + dy * dy), 2)
 
+    def distance_sq(self, lat: float, lng: float) -> float:
+        """Squared distance in km², computed exactly as the SQL computes it."""
+        k = KM_PER_DEGREE * math.cos(math.radians(self.lat))
+        dy = (lat - self.lat) * KM_PER_DEGREE
+        dx = (lng - self.lng) * k
+        return dy * dy + dx * dx
+
+
+def nearest_of(near: Near, places: list[tuple[int, float, float]]) -> tuple[int, float] | None:
+    """The (id, km) of the nearest of `(id, lat, lng)` places, ties to the lowest id.
+
+    Ranks by the same integer key as the SQL sort, so the card names the practice the
+    DISTANCE order was decided by.
+    """
+    best: tuple[int, int] | None = None
+    for place_id, lat, lng in places:
+        key = (int(near.distance_sq(lat, lng) * 1000000), place_id)
+        if best is None or key < best:
+            best = key
+    if best is None:
+        return None
+    _, place_id = best
+    lat, lng = next((la, ln) for i, la, ln in places if i == place_id)
+    km = near.distance_km(lat, lng)
+    return place_id, 0.0 if km is None else km
+
 
 def distance_sq_expr(q: SqlBuilder, near: Near, alias: str = "t") -> str:
     """Squared distance in km², as SQL."""
@@ -73,8 +99,37 @@ def near_conditions(q: SqlBuilder, near: Near, alias: str = "t") -> list[str]:
 
 
 def distance_key_expr(q: SqlBuilder, near: Near, alias: str = "t") -> str:
-    """Squared distance as an integer (m²/1000), for exact keyset comparison."""
+    """Squared distance as an integer (m²), for exact keyset comparison."""
     return f"CAST({distance_sq_expr(q, near, alias)} * 1000000 AS BIGINT)"
+
+
+# A practitioner is as near as their nearest practice: the practices' places are the hospitals'
+# (and clinics') own coordinates, so nothing derived has to be kept in step with them.
+_PRACTICES = "practitioner_role r JOIN hospital h ON h.id = r.hospital_id"
+
+
+def near_practice_condition(q: SqlBuilder, near: Near, alias: str = "t") -> str:
+    """Any of the practitioner's practices lies within the radius.
+
+    The bounding box runs on the hospital (lat, lng) index, the practices of those hospitals
+    come from the (hospital_id, practitioner_id) index; only then is the exact radius tested.
+    """
+    within = " AND ".join(near_conditions(q, near, "h"))
+    return f"{alias}.id IN (SELECT r.practitioner_id FROM {_PRACTICES} WHERE {within})"
+
+
+def nearest_practices_sql(q: SqlBuilder, near: Near) -> str:
+    """Per practitioner with a practice within the radius, the distance key (m²) of the nearest.
+
+    The nearest practice of someone with any practice in the radius is itself in the radius,
+    so the minimum over the matching practices is the practitioner's distance. Columns:
+    `practitioner_id`, `distance_key`.
+    """
+    within = " AND ".join(near_conditions(q, near, "h"))
+    return (
+        f"SELECT r.practitioner_id, MIN({distance_key_expr(q, near, 'h')}) AS distance_key"
+        f" FROM {_PRACTICES} WHERE {within} GROUP BY r.practitioner_id"
+    )
 
 
 def text_condition(q: SqlBuilder, text: TextQuery, table: str, alias: str = "t") -> str:
@@ -85,6 +140,14 @@ def text_condition(q: SqlBuilder, text: TextQuery, table: str, alias: str = "t")
         return f"{alias}.search_vector @@ to_tsquery('simple', {q.p(tsquery)})"
     match = " ".join(f'"{t}"*' for t in terms)
     return f"{alias}.id IN (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH {q.p(match)})"
+
+
+def set_filters(q: SqlBuilder, *filters: tuple[str, object]) -> list[str]:
+    """``"<column> <operator> <parameter>"`` for each ``(column and operator, value)`` that is set.
+
+    A value of None means the filter is not asked for; False and 0 are filters like any other.
+    """
+    return [f"{test} {q.p(value)}" for test, value in filters if value is not None]
 
 
 def name_match_expr(q: SqlBuilder, text: TextQuery, alias: str = "t") -> str:

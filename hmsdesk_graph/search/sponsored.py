@@ -28,6 +28,7 @@ from hmsdesk_graph.reach.placement import (
     under_pace,
 )
 from hmsdesk_graph.search.query import Near
+from hmsdesk_graph.shared.cache_run import refuse
 
 __all__ = ["MAX_SPONSORED", "sponsored_practitioners"]
 
@@ -96,6 +97,9 @@ async def sponsored_practitioners(
         " AND c.delivered_impressions < c.committed_impressions AND t.status = 'ACTIVE'"
         f" AND {specialty} ORDER BY c.id LIMIT {CANDIDATE_LIMIT}"
     )
+    if rows:
+        # A running campaign could fill a slot here: pacing and rotation differ per search.
+        refuse("sponsored")
     by_campaign: dict[int, dict[str, Any]] = {}
     candidates: list[Candidate] = []
     for row in rows:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from hmsdesk_graph.seed.chance import chance, round_to, stream
-from hmsdesk_graph.seed.clock import DAY, REFERENCE_DATE, at, day
+from hmsdesk_graph.seed.clock import DAY, at, day, reference_date
 from hmsdesk_graph.seed.drafts import LocalityRef, World
 from hmsdesk_graph.seed.tables import Row, TableRows
 
@@ -61,7 +61,7 @@ def campaign_rows(world: World) -> TableRows:
             start = rng.randint(-120, 14)
             starts_on = day(start)
             ends_on = starts_on + timedelta(days=rng.choice((30, 60, 90)))
-            if ends_on < REFERENCE_DATE:
+            if ends_on < reference_date():
                 status = "ENDED"
             else:
                 status = "ACTIVE" if chance(rng, 0.85) else "PAUSED"

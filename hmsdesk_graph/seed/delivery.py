@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from hmsdesk_graph.reach.placement import day_allowance
 from hmsdesk_graph.seed.campaigns import CAMPAIGN_COLUMNS, campaign_rows
 from hmsdesk_graph.seed.chance import stream
-from hmsdesk_graph.seed.clock import REFERENCE_DATE
+from hmsdesk_graph.seed.clock import reference_date
 from hmsdesk_graph.seed.drafts import World
 from hmsdesk_graph.seed.tables import TableRows
 
@@ -47,11 +47,10 @@ def _delivery(row: tuple[object, ...], seed: int) -> CampaignDelivery:
         int(str(row[_COL["target_id"]])),
         int(str(row[_COL["city_id"]])),
     )
-    last = min(ends_on, REFERENCE_DATE - timedelta(days=1))
-    if row[_COL["status"]] == "PAUSED" and starts_on < REFERENCE_DATE:
-        last = min(
-            last, starts_on + timedelta(days=rng.randint(0, (REFERENCE_DATE - starts_on).days))
-        )
+    seed_day = reference_date()
+    last = min(ends_on, seed_day - timedelta(days=1))
+    if row[_COL["status"]] == "PAUSED" and starts_on < seed_day:
+        last = min(last, starts_on + timedelta(days=rng.randint(0, (seed_day - starts_on).days)))
     days = (ends_on - starts_on).days + 1
     fill = rng.uniform(0.85, 1.0)
     delivered = 0

@@ -57,6 +57,7 @@ class CenterDraft:
     quality: float
     popularity: float
     partner_id: int | None = None
+    home_collection_fee_paise: int | None = None  # drawn by seed.facilities.center_rows
 
 
 @dataclass(slots=True)

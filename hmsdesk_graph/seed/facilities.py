@@ -8,8 +8,15 @@ from datetime import datetime
 
 from hmsdesk_graph.db.crypto import FieldCipher
 from hmsdesk_graph.seed.chance import chance, stream
-from hmsdesk_graph.seed.clock import DAY, REFERENCE_YEAR, at, day
-from hmsdesk_graph.seed.drafts import CLINIC, HOSPITAL, NURSING_HOME, LocalityRef, World
+from hmsdesk_graph.seed.clock import DAY, at, day, reference_year
+from hmsdesk_graph.seed.drafts import (
+    CLINIC,
+    HOSPITAL,
+    NURSING_HOME,
+    CenterDraft,
+    LocalityRef,
+    World,
+)
 from hmsdesk_graph.seed.people import landline_number, phone_number, sealed
 from hmsdesk_graph.seed.plan import Tally, VisitPlan
 from hmsdesk_graph.seed.tables import Row, TableRows
@@ -26,8 +33,13 @@ CENTER_COLUMNS = (
     "id", "slug", "name", "city_id", "locality_id", "partner_id", "address", "lat", "lng",
     "accreditations", "home_collection", "home_collection_fee_paise", "report_turnaround_hours",
     "open_24x7", "phone_ciphertext", "phone_hash", "rating_count", "rating_sum",
-    "recommend_count", "created_at", "updated_at",
+    "recommend_count", "created_at", "updated_at", "weekly_hours", "collection_window_minutes",
+    "collection_capacity", "home_collection_capacity",
 )  # fmt: skip
+# Sample collection every day from 07:00 to 19:00 in one-hour windows: the visit plan places
+# center visits in those hours (seed.plan), and seed.visits books each visit's window.
+CENTER_HOURS = {d: [["07:00", "19:00"]] for d in ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")}
+CENTER_WINDOW_MINUTES = 60
 
 _ESTABLISHED = {HOSPITAL: (1965, 2022), NURSING_HOME: (1975, 2023), CLINIC: (1990, 2025)}
 _OPEN_24X7 = {HOSPITAL: 0.85, NURSING_HOME: 0.5, CLINIC: 0.03}
@@ -98,7 +110,7 @@ def hospital_rows(world: World, plan: VisitPlan, cipher: FieldCipher) -> TableRo
             yield (
                 h.id, h.slug, h.name, h.kind, h.city + 1, h.locality_id, h.partner_id,
                 address(rng, world, loc), h.lat, h.lng, h.beds, h.icu_beds,
-                rng.randint(low, min(high, REFERENCE_YEAR - 1)),
+                rng.randint(low, min(high, reference_year() - 1)),
                 _accreditations(rng, words.hospital_accreditations[h.kind], h.beds >= 200),
                 sorted(rng.sample(amenities, rng.randint(3, min(8, len(amenities))))),
                 open_24x7, emergency, phone_ct, phone_hash, *_rating(plan.hospitals, h.id),
@@ -114,6 +126,12 @@ def hospital_specialty_rows(world: World) -> TableRows:
     return TableRows("hospital_specialty", HOSPITAL_SPECIALTY_COLUMNS, rows, len(pairs))
 
 
+def center_capacities(c: CenterDraft) -> tuple[int, int]:
+    """Visits at the center and home collections per window (from the id: no random draw, so
+    the other columns' random streams stay as they were)."""
+    return (4, 6, 8)[c.id % 3], (2, 3, 4)[c.id % 3] if c.home_collection else 0
+
+
 def center_rows(world: World, plan: VisitPlan, cipher: FieldCipher) -> TableRows:
     rng = stream(world.seed, "center-rows")
     odds = world.vocab.providers.center_accreditations
@@ -122,6 +140,7 @@ def center_rows(world: World, plan: VisitPlan, cipher: FieldCipher) -> TableRows
         for c in world.centers:
             city = world.vocab.cities[c.city]
             fee = rng.choice((0, 0, 5000, 10000, 15000, 20000)) if c.home_collection else None
+            c.home_collection_fee_paise = fee  # what seeded home collections were charged
             phone = landline_number(c.id, _CENTER_PHONE_SALT, city.std_code)
             phone_ct, phone_hash = sealed(cipher, phone, "phone")
             created, updated = _timestamps(rng)
@@ -130,7 +149,8 @@ def center_rows(world: World, plan: VisitPlan, cipher: FieldCipher) -> TableRows
                 address(rng, world, world.locality(c.locality_id)), c.lat, c.lng,
                 _accreditations(rng, odds, False), c.home_collection, fee,
                 rng.choice((6, 12, 24, 24, 48)), chance(rng, 0.1), phone_ct, phone_hash,
-                *_rating(plan.centers, c.id), created, updated,
+                *_rating(plan.centers, c.id), created, updated, CENTER_HOURS,
+                CENTER_WINDOW_MINUTES, *center_capacities(c),
             )  # fmt: skip
 
     return TableRows("diagnostic_center", CENTER_COLUMNS, rows(), len(world.centers))

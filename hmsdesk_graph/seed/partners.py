@@ -27,36 +27,30 @@ def assign_partners(
         return partner
 
     chain_partners: dict[str, PartnerDraft] = {}
+
+    def owner(
+        facility: HospitalDraft | CenterDraft, kind: str, business: str, share: float
+    ) -> PartnerDraft | None:
+        # A chain's facilities share one account; some independents have their own.
+        if facility.brand.chain:
+            key = f"{kind}:{facility.brand.name}"
+            if key not in chain_partners:
+                slug = f"{slugify(facility.brand.name)}-{business.lower()}"
+                legal_name = f"{facility.brand.name} {business} Pvt. Ltd."
+                chain_partners[key] = new(slug, legal_name, f"{kind}-chain")
+            return chain_partners[key]
+        if chance(rng, share):
+            return new(facility.slug, facility.name, kind)
+        return None
+
     for h in hospitals:
-        if h.brand.chain:
-            key = f"hospital:{h.brand.name}"
-            if key not in chain_partners:
-                slug = f"{slugify(h.brand.name)}-healthcare"
-                chain_partners[key] = new(
-                    slug, f"{h.brand.name} Healthcare Pvt. Ltd.", "hospital-chain"
-                )
-            partner = chain_partners[key]
-        elif chance(rng, 0.1):
-            partner = new(h.slug, h.name, "hospital")
-        else:
-            continue
-        partner.hospital_ids.append(h.id)
-        h.partner_id = partner.id
+        if (partner := owner(h, "hospital", "Healthcare", 0.1)) is not None:
+            partner.hospital_ids.append(h.id)
+            h.partner_id = partner.id
     for c in centers:
-        if c.brand.chain:
-            key = f"center:{c.brand.name}"
-            if key not in chain_partners:
-                slug = f"{slugify(c.brand.name)}-diagnostics"
-                chain_partners[key] = new(
-                    slug, f"{c.brand.name} Diagnostics Pvt. Ltd.", "center-chain"
-                )
-            partner = chain_partners[key]
-        elif chance(rng, 0.06):
-            partner = new(c.slug, c.name, "center")
-        else:
-            continue
-        partner.center_ids.append(c.id)
-        c.partner_id = partner.id
+        if (partner := owner(c, "center", "Diagnostics", 0.06)) is not None:
+            partner.center_ids.append(c.id)
+            c.partner_id = partner.id
     for p in practitioners:
         owners = [hospitals[h - 1].partner_id for h in p.hospital_ids]
         employer = next((o for o in owners if o is not None), None)

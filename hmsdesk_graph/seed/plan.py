@@ -13,7 +13,7 @@ from array import array
 from dataclasses import dataclass
 
 from hmsdesk_graph.seed.chance import apportion, sample_count, stream
-from hmsdesk_graph.seed.clock import DAY, HOUR, LOCAL_DAY0, LOCAL_WEEKDAY, MINUTE
+from hmsdesk_graph.seed.clock import DAY, HOUR, MINUTE, local_day0, local_weekday
 from hmsdesk_graph.seed.drafts import World
 
 PAST_DAYS = 540
@@ -180,7 +180,8 @@ def build_plan(world: World) -> VisitPlan:
     role_honoured = array("i", [0]) * (len(world.roles) + 1)
     mean_pop = sum(p.popularity for p in world.practitioners) / max(1, len(world.practitioners))
     # Day offsets count local (IST) calendar days; day 0 is the reference's local date.
-    monday = -PAST_DAYS - (LOCAL_WEEKDAY - PAST_DAYS) % 7  # the Monday starting the window
+    day0 = local_day0()
+    monday = -PAST_DAYS - (local_weekday() - PAST_DAYS) % 7  # the Monday starting the window
     weeks = (PAST_DAYS + FUTURE_DAYS) // 7 + 2
     low, high = -PAST_DAYS * DAY, FUTURE_DAYS * DAY
     for p in world.practitioners:
@@ -198,7 +199,7 @@ def build_plan(world: World) -> VisitPlan:
                     max(1, (end - start) // role.slot_minutes)
                 )
                 day = monday + 7 * rng.randrange(weeks) + weekday
-                slot = LOCAL_DAY0 + day * DAY + minute * MINUTE
+                slot = day0 + day * DAY + minute * MINUTE
                 if low <= slot <= high and (role.id, slot) not in taken:
                     break
             else:
@@ -222,7 +223,7 @@ def build_plan(world: World) -> VisitPlan:
         n = sample_count(rng, scale.visits_per_center * c.popularity / mean_center)
         for _ in range(n):
             day = rng.randrange(-PAST_DAYS, FUTURE_DAYS)
-            slot = LOCAL_DAY0 + day * DAY + (420 + 15 * rng.randrange(48)) * MINUTE
+            slot = day0 + day * DAY + (420 + 15 * rng.randrange(48)) * MINUTE
             status = b._append(-c.id, slot, c.city)
             main = 0
             if status == HONOURED and rng.random() < CENTER_REVIEW_SHARE:

@@ -8,7 +8,7 @@ from typing import Any
 
 from hmsdesk_graph.db.crypto import FieldCipher
 from hmsdesk_graph.seed.chance import Picker, chance, stream
-from hmsdesk_graph.seed.clock import DAY, REFERENCE_YEAR, at
+from hmsdesk_graph.seed.clock import DAY, at, reference_year
 from hmsdesk_graph.seed.drafts import PractitionerDraft, RoleDraft, World
 from hmsdesk_graph.seed.people import email_address, phone_number, sealed
 from hmsdesk_graph.seed.plan import VisitPlan
@@ -56,12 +56,12 @@ def qualifications(
     """Degrees with colleges and years, and the practising-since year they imply."""
     spec = world.vocab.specialties[p.specialties[0]]
     path = Picker(list(spec.degrees), [d.weight for d in spec.degrees]).pick(rng)
-    first_year = REFERENCE_YEAR - p.experience - 1
+    first_year = reference_year() - p.experience - 1
     years = [first_year]
     for _, kind in path.steps[1:]:
         gap = _STEP_GAP.get(kind, 3)
         years.append(years[-1] + gap + rng.randint(0, 1 if gap == 2 else 2))
-    overshoot = years[-1] - (REFERENCE_YEAR - 1)
+    overshoot = years[-1] - (reference_year() - 1)
     if overshoot > 0:  # a very young practitioner: shift the whole path back
         years = [y - overshoot for y in years]
     degrees = [
@@ -118,7 +118,7 @@ def _about(
     article = "an" if spec.noun[0].lower() in "aeiou" else "a"
     return (
         f"{title}{p.first} {p.last} is {article} {spec.noun} in {place} with "
-        f"{REFERENCE_YEAR - since} years of experience. {pronoun} completed {studies}. "
+        f"{reference_year() - since} years of experience. {pronoun} completed {studies}. "
         f"{pronoun} treats {treats} and more."
     )
 

@@ -25,7 +25,8 @@ from hmsdesk_graph.seed.drafts import (
 from hmsdesk_graph.seed.people import slugify
 from hmsdesk_graph.seed.tables import Row, TableRows
 
-FEED_BASE_URL = "http://127.0.0.1:8100/feeds"
+# The sandbox serves every seeded feed; seed_database passes the configured partner URL.
+DEFAULT_PARTNER_URL = "http://127.0.0.1:8100"
 FEED_COLUMNS = (
     "id", "partner_id", "hospital_id", "diagnostic_center_id", "url", "format", "etag", "status",
     "last_error", "last_fetched_at",
@@ -80,7 +81,9 @@ def _money(rupees: float) -> int:
     return round_to(rupees, step) * 100
 
 
-def plan_feeds(world: World) -> list[FeedDraft]:
+def plan_feeds(world: World, partner_url: str = DEFAULT_PARTNER_URL) -> list[FeedDraft]:
+    """The partners' price feeds, served under `partner_url`/feeds (the sandbox)."""
+    base = partner_url.rstrip("/") + "/feeds"
     rng = stream(world.seed, "feeds")
     errors = world.vocab.providers.feed_errors
     feeds: list[FeedDraft] = []
@@ -111,7 +114,7 @@ def plan_feeds(world: World) -> list[FeedDraft]:
                     partner_id=partner.id,
                     hospital_id=hospital_id,
                     center_id=center_id,
-                    url=f"{FEED_BASE_URL}/{key}.{fmt.lower()}",
+                    url=f"{base}/{key}.{fmt.lower()}",
                     format=fmt,
                     status=status,
                     etag=f'"{rng.getrandbits(64):016x}"' if fetched else None,
@@ -313,9 +316,9 @@ class _Builder:
         self.book.center_count[c.id] = len(self.rows) + 1 - first
 
 
-def build_prices(world: World) -> PriceBook:
+def build_prices(world: World, partner_url: str = DEFAULT_PARTNER_URL) -> PriceBook:
     """Every package of the world, in owner order: practitioners, hospitals, centers."""
-    builder = _Builder(world, plan_feeds(world))
+    builder = _Builder(world, plan_feeds(world, partner_url))
     for p in world.practitioners:
         builder.practitioner(p.id)
     for h in world.hospitals:

@@ -31,7 +31,7 @@ def locality_rows(world: World) -> TableRows:
 
 def specialty_rows(vocab: Vocabulary) -> TableRows:
     rows = [
-        (i, s.slug, s.name, list(s.synonyms), list(s.symptoms), s.system)
+        (i, s.slug, s.name, s.search_synonyms, list(s.symptoms), s.system)
         for i, s in enumerate(vocab.specialties, start=1)
     ]
     columns = ("id", "slug", "name", "synonyms", "symptoms", "system")

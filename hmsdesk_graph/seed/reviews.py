@@ -14,6 +14,7 @@ from hmsdesk_graph.seed.clock import DAY, HOUR, MINUTE, at
 from hmsdesk_graph.seed.drafts import World
 from hmsdesk_graph.seed.people import display_name
 from hmsdesk_graph.seed.plan import (
+    PENDING,
     PUBLISHED,
     REJECTED,
     REVIEW_STATUS_NAMES,
@@ -24,6 +25,7 @@ from hmsdesk_graph.seed.practitioners import is_doctor
 from hmsdesk_graph.seed.tables import Row, TableRows
 from hmsdesk_graph.seed.visits import People
 
+REPLY_WINDOW = 72 * HOUR  # Settings.review_reply_window_h's default
 REVIEW_COLUMNS = (
     "id", "appointment_id", "patient_id", "target_kind", "practitioner_id", "hospital_id",
     "diagnostic_center_id", "rating", "recommend", "tags", "wait_time", "text", "anonymous",
@@ -101,6 +103,10 @@ class _Writer:
         rating, recommend, status = decode_review(code)
         patient_id = self.plan.patient[i]
         created = min(self.plan.slot[i] + rng.randint(2 * HOUR, 5 * DAY), -10 * MINUTE)
+        if status == PENDING:
+            # Still pending means still inside the provider's reply window (72 h by default):
+            # an older one would have been published by now (review_publishing).
+            created = max(created, -rng.randint(10 * MINUTE, REPLY_WINDOW - HOUR))
         anonymous = chance(rng, ANONYMOUS_SHARE)
         if anonymous:
             author = ANONYMOUS_NAME

@@ -6,6 +6,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 
 from tortoise import connections
 
@@ -19,6 +20,7 @@ from hmsdesk_graph.seed import (
     reviews,
     visits,
 )
+from hmsdesk_graph.seed.clock import set_today
 from hmsdesk_graph.seed.delivery import plan_deliveries
 from hmsdesk_graph.seed.drafts import World
 from hmsdesk_graph.seed.events import ReachEvents
@@ -41,6 +43,7 @@ class SeedReport:
     seed: int
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    today: date | None = None  # the day the data is placed around
 
     @property
     def total_rows(self) -> int:
@@ -48,7 +51,8 @@ class SeedReport:
 
     def format(self) -> str:
         width = max([len("total"), *(len(t) for t in self.rows)])
-        lines = [f"Seeded scale {self.scale!r} with seed {self.seed}:"]
+        around = f" around {self.today.isoformat()}" if self.today else ""
+        lines = [f"Seeded scale {self.scale!r} with seed {self.seed}{around}:"]
         lines += [f"  {table:<{width}}  {count:>11,}" for table, count in self.rows.items()]
         rate = self.total_rows / self.seconds if self.seconds > 0 else 0.0
         lines.append(
@@ -80,6 +84,7 @@ def _tables(
     yield visits.patient_rows(world, plan, people, cipher)
     yield visits.appointment_rows(world, plan, book, people, cipher)
     yield visits.slot_booking_rows(people)  # filled while the appointments were generated
+    yield visits.center_slot_booking_rows(world, people)
     yield reviews.review_rows(world, plan, people)
     campaign_table, deliveries = plan_deliveries(world)
     yield campaign_table
@@ -94,9 +99,18 @@ def _note(enabled: bool, message: str) -> None:
 
 
 async def seed_database(
-    scale: str, seed: int, cipher: FieldCipher, progress: bool = True
+    scale: str,
+    seed: int,
+    cipher: FieldCipher,
+    progress: bool = True,
+    *,
+    today: date | None = None,
+    partner_url: str = prices.DEFAULT_PARTNER_URL,
 ) -> SeedReport:
     """Fill an empty database with the deterministic data set of `scale` ("small"/"medium").
+
+    Activity is placed around `today` (default: the current UTC date): the same seed on the
+    same day writes the same rows. Price feeds are registered under `partner_url`/feeds.
 
     Raises ValueError for an unknown scale and RuntimeError when the database is not empty.
     PostgreSQL loads everything in one transaction; SQLite commits table by table, so a
@@ -106,9 +120,10 @@ async def seed_database(
     started = time.perf_counter()
     if not await database_is_empty():
         raise RuntimeError("the database already holds data: reset it before seeding")
+    day = set_today(today)
     world = build_world(load_vocabulary(), spec, seed)
     plan = build_plan(world)
-    book = prices.build_prices(world)
+    book = prices.build_prices(world, partner_url)
     people = visits.name_patients(world, plan)
     _note(
         progress,
@@ -135,4 +150,4 @@ async def seed_database(
         for data in _tables(world, plan, book, people, cipher):
             await writer.write(data)
         await client.execute_script("ANALYZE")
-    return SeedReport(scale, seed, dict(writer.written), time.perf_counter() - started)
+    return SeedReport(scale, seed, dict(writer.written), time.perf_counter() - started, day)

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 
 from hmsdesk_graph.db.crypto import FieldCipher
 from hmsdesk_graph.seed.chance import chance, stream
-from hmsdesk_graph.seed.clock import DAY, MINUTE, at
+from hmsdesk_graph.seed.clock import DAY, MINUTE, at, local_day0
 from hmsdesk_graph.seed.drafts import World
+from hmsdesk_graph.seed.facilities import CENTER_WINDOW_MINUTES, center_capacities
+from hmsdesk_graph.seed.facilities import address as home_address
 from hmsdesk_graph.seed.people import NameMaker, email_address, phone_number, sealed
 from hmsdesk_graph.seed.plan import BOOKED, CANCELLED, STATUS_NAMES, VisitPlan
 from hmsdesk_graph.seed.prices import PriceBook
@@ -27,9 +29,13 @@ PATIENT_COLUMNS = (
 APPOINTMENT_COLUMNS = (
     "id", "patient_id", "role_id", "diagnostic_center_id", "package_id", "visit_kind",
     "slot_start", "status", "guest_name_ciphertext", "guest_phone_ciphertext", "guest_phone_hash",
-    "idempotency_key", "created_at", "updated_at",
+    "idempotency_key", "created_at", "updated_at", "window_end", "collection_address_ciphertext",
+    "home_collection_fee_paise",
 )  # fmt: skip
 SLOT_BOOKING_COLUMNS = ("id", "role_id", "slot_start", "booked", "capacity")
+CENTER_SLOT_BOOKING_COLUMNS = (
+    "id", "diagnostic_center_id", "slot_start", "visit_kind", "booked", "capacity",
+)  # fmt: skip
 
 _PATIENT_PHONE_SALT = 31
 _GUEST_PHONE_SALT = 37
@@ -43,6 +49,8 @@ class People:
     last: list[str]
     guests: dict[int, tuple[str, str]] = field(default_factory=dict)  # appointment id -> name
     slot_bookings: list[Row] = field(default_factory=list)
+    # Upcoming center visits per (center id, window start offset, visit kind).
+    center_bookings: dict[tuple[int, int, str], int] = field(default_factory=dict)
 
     def name_of(self, patient_id: int, appointment_id: int) -> tuple[str, str]:
         if patient_id:
@@ -93,9 +101,12 @@ def patient_rows(world: World, plan: VisitPlan, people: People, cipher: FieldCip
 def appointment_rows(
     world: World, plan: VisitPlan, book: PriceBook, people: People, cipher: FieldCipher
 ) -> TableRows:
-    """Appointments in booking-time order; fills `people.guests` and `people.slot_bookings`."""
+    """Appointments in booking-time order; fills `people.guests` and the slot counters."""
     rng = stream(world.seed, "appointment-rows")
+    # Its own stream, so adding addresses left every other seeded value as it was.
+    address_rng = stream(world.seed, "collection-addresses")
     makers = [NameMaker(world.vocab, city) for city in world.vocab.cities]
+    day0 = local_day0()
 
     def rows() -> Iterator[Row]:
         for position, i in enumerate(plan.order):
@@ -103,6 +114,7 @@ def appointment_rows(
             place, slot, created = plan.place[i], plan.slot[i], plan.created[i]
             status = plan.status[i]
             patient_id = plan.patient[i]
+            window_end = address = fee = None
             if place > 0:
                 role = world.roles[place - 1]
                 city = world.practitioners[role.practitioner_id - 1].city
@@ -120,6 +132,16 @@ def appointment_rows(
                 kind = "HOME_COLLECTION" if home else "WALK_IN"
                 count = book.center_count[center.id]
                 package = book.center_first[center.id] + rng.randrange(count) if count else None
+                # A center visit books the collection window it falls in.
+                slot -= (slot - day0) % (CENTER_WINDOW_MINUTES * MINUTE)
+                window_end = at(slot + CENTER_WINDOW_MINUTES * MINUTE)
+                if home:
+                    locality = world.locality(center.locality_id)
+                    address = cipher.encrypt(home_address(address_rng, world, locality))
+                    fee = center.home_collection_fee_paise
+                if status == BOOKED:
+                    window = (center.id, slot, kind)
+                    people.center_bookings[window] = people.center_bookings.get(window, 0) + 1
             guest_name = guest_phone = guest_hash = None
             if not patient_id:
                 first, last = makers[city].person(rng, chance(rng, 0.5))
@@ -137,7 +159,7 @@ def appointment_rows(
             yield (
                 appointment_id, patient_id or None, role_id, center_id, package, kind, at(slot),
                 STATUS_NAMES[status], guest_name, guest_phone, guest_hash, key, at(created),
-                at(max(updated, created)),
+                at(max(updated, created)), window_end, address, fee,
             )  # fmt: skip
 
     return TableRows("appointment", APPOINTMENT_COLUMNS, rows(), plan.appointments)
@@ -147,3 +169,19 @@ def slot_booking_rows(people: People) -> TableRows:
     """Counters for the upcoming booked slots (known once the appointments are generated)."""
     rows = people.slot_bookings
     return TableRows("slot_booking", SLOT_BOOKING_COLUMNS, iter(rows), len(rows))
+
+
+def center_slot_booking_rows(world: World, people: People) -> TableRows:
+    """Counters of the centers' upcoming booked windows (never below what was booked)."""
+    centers = {c.id: c for c in world.centers}
+
+    def rows() -> Iterator[Row]:
+        for n, ((center_id, slot, kind), booked) in enumerate(
+            sorted(people.center_bookings.items()), start=1
+        ):
+            walk_in, home = center_capacities(centers[center_id])
+            capacity = home if kind == "HOME_COLLECTION" else walk_in
+            yield (n, center_id, at(slot), kind, booked, max(capacity, booked))
+
+    count = len(people.center_bookings)
+    return TableRows("center_slot_booking", CENTER_SLOT_BOOKING_COLUMNS, rows(), count)

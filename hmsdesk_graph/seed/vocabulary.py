@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 DATA_DIR = Path(__file__).parent / "data"
+
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,14 @@ class SpecialtyInfo:
     conditions: tuple[str, ...]
     services: tuple[str, ...]
     degrees: tuple[DegreePath, ...]
+    # What patients type besides the textbook words: Hindi / Marathi transliterations
+    # ("dant doctor", "twacha", "haddi") and plain words ("skin", "heart").
+    vernacular: tuple[str, ...] = ()
+
+    @property
+    def search_synonyms(self) -> list[str]:
+        """The specialty table's `synonyms`: the textbook synonyms, then the vernacular."""
+        return [*self.synonyms, *self.vernacular]
 
 
 @dataclass(frozen=True)
@@ -171,53 +181,33 @@ def _tuples(mapping: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
     return {key: tuple(values) for key, values in mapping.items()}
 
 
+def _record(cls: type[R], raw: dict[str, Any], **special: Any) -> R:
+    """A record whose JSON keys are its field names (JSON lists become tuples: the records are
+    frozen); `special` gives the fields that need more than that. A missing key with a default
+    in the class keeps the default."""
+    plain = {
+        f.name: tuple(raw[f.name]) if isinstance(raw[f.name], list) else raw[f.name]
+        for f in fields(cls)  # type: ignore[arg-type]  # R is always a dataclass here
+        if f.name not in special and f.name in raw
+    }
+    return cls(**plain, **special)
+
+
 def _city(raw: dict[str, Any]) -> CityInfo:
-    localities = tuple(
-        LocalityInfo(
-            slug=loc["slug"],
-            name=loc["name"],
-            lat=loc["lat"],
-            lng=loc["lng"],
-            zone=loc["zone"],
-            pincode=loc["pincode"],
-            roads=tuple(loc["roads"]),
-        )
-        for loc in raw["localities"]
-    )
-    return CityInfo(
-        slug=raw["slug"],
-        name=raw["name"],
-        state=raw["state"],
-        lat=raw["lat"],
-        lng=raw["lng"],
-        std_code=raw["std_code"],
-        weight=raw["weight"],
-        price_level=raw["price_level"],
-        region=raw["region"],
-        languages=tuple(raw["languages"]),
+    return _record(
+        CityInfo,
+        raw,
         name_pools=tuple((k, int(v)) for k, v in raw["name_pools"].items()),
-        localities=localities,
+        localities=tuple(_record(LocalityInfo, loc) for loc in raw["localities"]),
     )
 
 
 def _specialty(raw: dict[str, Any]) -> SpecialtyInfo:
-    return SpecialtyInfo(
-        slug=raw["slug"],
-        name=raw["name"],
+    return _record(
+        SpecialtyInfo,
+        raw,
         noun=raw.get("noun", raw["name"]),
-        system=raw["system"],
-        council=raw["council"],
-        female_share=raw["female_share"],
-        weight=raw["weight"],
         fee=(raw["fee"][0], raw["fee"][1]),
-        slot_minutes=tuple(raw["slot_minutes"]),
-        setting=raw["setting"],
-        video=raw["video"],
-        related=tuple(raw["related"]),
-        synonyms=tuple(raw["synonyms"]),
-        symptoms=tuple(raw["symptoms"]),
-        conditions=tuple(raw["conditions"]),
-        services=tuple(raw["services"]),
         degrees=tuple(
             DegreePath(d["weight"], tuple((s[0], s[1]) for s in d["steps"])) for d in raw["degrees"]
         ),
@@ -270,37 +260,11 @@ def load_vocabulary() -> Vocabulary:
             for kind, entries in medicine["colleges"].items()
         },
         college_kind_alias=dict(medicine["college_kind_alias"]),
-        lab_tests=tuple(
-            LabTestInfo(
-                slug=t["slug"],
-                name=t["name"],
-                category=t["category"],
-                sample_type=t["sample_type"],
-                fasting_hours=t["fasting_hours"],
-                parameters_count=t["parameters_count"],
-                price=t["price"],
-                imaging=t["imaging"],
-                synonyms=tuple(t["synonyms"]),
-            )
-            for t in catalog["lab_tests"]
-        ),
+        lab_tests=tuple(_record(LabTestInfo, t) for t in catalog["lab_tests"]),
         health_packages=tuple(
             HealthPackageInfo(p["name"], tuple(p["tests"])) for p in catalog["health_packages"]
         ),
-        procedures=tuple(
-            ProcedureInfo(
-                slug=p["slug"],
-                name=p["name"],
-                kind=p["kind"],
-                setting=p["setting"],
-                specialty=p["specialty"],
-                price=p["price"],
-                stay=p["stay"],
-                wards=p["wards"],
-                kinds=tuple(p["kinds"]),
-            )
-            for p in catalog["procedures"]
-        ),
+        procedures=tuple(_record(ProcedureInfo, p) for p in catalog["procedures"]),
         ward_multiplier=dict(catalog["ward_multiplier"]),
         room_rent=dict(catalog["room_rent"]),
         providers=_providers(_read("providers.json")),

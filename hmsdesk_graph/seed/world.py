@@ -54,6 +54,19 @@ def _jitter(rng: random.Random, value: float) -> float:
     return round(value + rng.uniform(-0.008, 0.008), 6)
 
 
+def _placed(
+    rng: random.Random, slugs: SlugRegistry, name: str, city_slug: str, loc: LocalityRef
+) -> tuple[str, float, float]:
+    """A facility's unique slug and its point near the locality's centre (draws two numbers)."""
+    slug = slugs.claim(f"{slugify(name)}-{city_slug}")
+    return slug, _jitter(rng, loc.info.lat), _jitter(rng, loc.info.lng)
+
+
+def _quality(rng: random.Random) -> float:
+    """A provider's hidden quality, a clipped normal draw (it steers ratings and demand)."""
+    return max(-1.5, min(1.5, rng.gauss(0.0, 0.6)))
+
+
 def _hospitals(
     vocab: Vocabulary, rng: random.Random, counts: list[int], by_city: list[list[LocalityRef]]
 ) -> list[HospitalDraft]:
@@ -83,6 +96,7 @@ def _hospitals(
                 beds, icu = rng.randint(8, 40), rng.randint(0, 4)
             else:
                 beds, icu = 0, 0
+            slug, lat, lng = _placed(rng, slugs, name, city.slug, loc)
             out.append(
                 HospitalDraft(
                     id=len(out) + 1,
@@ -91,13 +105,13 @@ def _hospitals(
                     kind=kind,
                     brand=brand,
                     name=name,
-                    slug=slugs.claim(f"{slugify(name)}-{city.slug}"),
-                    lat=_jitter(rng, loc.info.lat),
-                    lng=_jitter(rng, loc.info.lng),
+                    slug=slug,
+                    lat=lat,
+                    lng=lng,
                     beds=beds,
                     icu_beds=icu,
                     price_level=rng.uniform(0.85, 1.25) * (1.1 if brand.chain else 1.0),
-                    quality=max(-1.5, min(1.5, rng.gauss(0.0, 0.6))),
+                    quality=_quality(rng),
                     popularity=(4.0 + beds / 15)
                     if kind == HOSPITAL
                     else 3.0
@@ -124,6 +138,7 @@ def _centers(
             imaging = chance(rng, 0.45)
             suffix = rng.choice(words.center_suffixes["imaging" if imaging else "lab"])
             name = f"{brand.name} {suffix} {loc.info.name}"
+            slug, lat, lng = _placed(rng, slugs, name, city.slug, loc)
             out.append(
                 CenterDraft(
                     id=len(out) + 1,
@@ -131,13 +146,13 @@ def _centers(
                     locality_id=loc.id,
                     brand=brand,
                     name=name,
-                    slug=slugs.claim(f"{slugify(name)}-{city.slug}"),
-                    lat=_jitter(rng, loc.info.lat),
-                    lng=_jitter(rng, loc.info.lng),
+                    slug=slug,
+                    lat=lat,
+                    lng=lng,
                     imaging=imaging,
                     home_collection=chance(rng, 0.7),
                     price_level=rng.uniform(0.75, 1.3),
-                    quality=max(-1.5, min(1.5, rng.gauss(0.0, 0.6))),
+                    quality=_quality(rng),
                     popularity=rng.lognormvariate(0.0, 0.7),
                 )
             )
@@ -173,7 +188,7 @@ def _practitioners(
                     specialties=chosen,
                     experience=max(1, min(40, int(rng.gammavariate(2.4, 5.5)))),
                     popularity=rng.lognormvariate(0.0, 0.8),
-                    quality=max(-1.5, min(1.5, rng.gauss(0.0, 0.6))),
+                    quality=_quality(rng),
                     offers_video=chance(rng, spec.video),
                     active=chance(rng, 0.95),
                 )

@@ -22,8 +22,8 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from hmsdesk_graph.db.connection import APP_LABEL
-from hmsdesk_graph.progress import Progress
-from hmsdesk_graph.seed.clock import REFERENCE
+from hmsdesk_graph.ops.progress import Progress
+from hmsdesk_graph.seed.clock import reference
 from hmsdesk_graph.seed.tables import Row, TableRows
 
 Converter = Callable[[Any], Any]
@@ -97,7 +97,7 @@ class TableShape:
 def _default(table: str, column: str, field: fields.Field[Any], dialect: str) -> Any:
     """The value for a column the seed does not set (e.g. one added by a later migration)."""
     if isinstance(field, fields.DatetimeField) and (field.auto_now or field.auto_now_add):
-        value: Any = REFERENCE
+        value: Any = reference()
     elif field.default is not None:
         value = field.default() if callable(field.default) else field.default
     elif field.null:

@@ -7,7 +7,6 @@ The app lifespan opens them with ``await Upstreams.open(settings)`` and closes t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import TracebackType
 
 from hmsdesk_graph.config import Settings
 from hmsdesk_graph.upstream.client import ServiceClient
@@ -88,10 +87,5 @@ class Upstreams:
     async def __aenter__(self) -> Upstreams:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.close()

@@ -10,8 +10,9 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Self, TypeVar
 
 from hmsdesk_graph.config import Settings
+from hmsdesk_graph.shared.cache_run import refuse
 from hmsdesk_graph.upstream.breaker import CircuitBreaker
-from hmsdesk_graph.upstream.errors import Service
+from hmsdesk_graph.upstream.errors import MESSAGING, PRACTICE, TELEPHONY, Service
 from hmsdesk_graph.upstream.transport import (
     Call,
     Limits,
@@ -35,7 +36,12 @@ class ServiceClient:
 
     @classmethod
     def base_url_from(cls, settings: Settings) -> str:
-        raise NotImplementedError
+        """The service's base URL: one setting per partner service."""
+        return {
+            PRACTICE.name: settings.practice_url,
+            TELEPHONY.name: settings.telephony_url,
+            MESSAGING.name: settings.messaging_url,
+        }[cls.service.name]
 
     @classmethod
     async def open(cls, settings: Settings) -> Self:
@@ -64,6 +70,7 @@ class ServiceClient:
     ) -> T:
         """POST a JSON body and parse the JSON answer with ``parse`` (which raises
         UnexpectedShape when the answer is not the contract's)."""
+        refuse("partner")  # a partner's answer is live: the response around it is not cached
         call = Call(
             "POST",
             self.base_url + path,

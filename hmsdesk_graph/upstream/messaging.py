@@ -10,7 +10,6 @@ from typing import Any
 
 import orjson
 
-from hmsdesk_graph.config import Settings
 from hmsdesk_graph.upstream.client import ServiceClient
 from hmsdesk_graph.upstream.errors import MESSAGING, UnexpectedShape
 from hmsdesk_graph.upstream.templates import RECIPIENT_REF, InvalidMessage, get_template
@@ -40,10 +39,6 @@ class MessagingClient(ServiceClient):
     """Sends registered templates; the Idempotency-Key makes its retries safe."""
 
     service = MESSAGING
-
-    @classmethod
-    def base_url_from(cls, settings: Settings) -> str:
-        return settings.messaging_url
 
     async def send(
         self,

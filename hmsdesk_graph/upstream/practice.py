@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from cachetools import TTLCache
+
 from hmsdesk_graph.config import Settings
+from hmsdesk_graph.ops import metrics
+from hmsdesk_graph.shared.last_good import LastGood
 from hmsdesk_graph.upstream.client import ServiceClient
 from hmsdesk_graph.upstream.errors import PRACTICE, UnexpectedShape
+from hmsdesk_graph.upstream.shapes import aware_datetime
 from hmsdesk_graph.upstream.transport import Transport
 
 SLOTS_PATH = "/practice/slots:batch"
@@ -25,7 +29,9 @@ class SlotCache:
     """A short-lived, bounded, in-process cache of slots per (role, start, days).
 
     Availability tolerates ``availability_cache_ttl_s`` of staleness (booking re-checks the
-    slot), so a per-process cache is enough; a TTL of 0 turns it off.
+    slot), so a per-process cache is enough; a TTL of 0 turns it off. The last good slots for
+    outages are kept apart (``PracticeClient.last_good``), so this expiry never erases them.
+    Expiry and the size bound (least recently used goes first) are cachetools' ``TTLCache``.
     """
 
     def __init__(
@@ -36,40 +42,37 @@ class SlotCache:
     ) -> None:
         self.ttl_s = ttl_s
         self.max_entries = max_entries
-        self._clock = clock
-        self._entries: OrderedDict[CacheKey, tuple[float, tuple[datetime, ...]]] = OrderedDict()
+        self._entries: TTLCache[CacheKey, tuple[datetime, ...]] | None = (
+            TTLCache(maxsize=max_entries, ttl=ttl_s, timer=clock) if ttl_s > 0 else None
+        )
 
     def get_many(
         self, role_ids: Iterable[int], start: date, days: int
     ) -> dict[int, tuple[datetime, ...]]:
-        if self.ttl_s <= 0:
+        """The unexpired slots held for these roles (roles not held are left out)."""
+        if self._entries is None:
             return {}
-        now = self._clock()
         found: dict[int, tuple[datetime, ...]] = {}
+        asked = 0
         for role_id in role_ids:
-            key = (role_id, start, days)
-            entry = self._entries.get(key)
-            if entry is None:
-                continue
-            if entry[0] <= now:
-                del self._entries[key]
-                continue
-            found[role_id] = entry[1]
+            asked += 1
+            slots = self._entries.get((role_id, start, days))
+            if slots is not None:
+                found[role_id] = slots
+        metrics.cache_lookups("availability_slots", len(found), asked - len(found))
         return found
 
     def put_many(self, slots: dict[int, tuple[datetime, ...]], start: date, days: int) -> None:
-        if self.ttl_s <= 0:
+        """Hold these roles' slots for ttl_s seconds."""
+        if self._entries is None:
             return
-        expires = self._clock() + self.ttl_s
         for role_id, values in slots.items():
-            key = (role_id, start, days)
-            self._entries[key] = (expires, values)
-            self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+            self._entries[(role_id, start, days)] = values
 
     def clear(self) -> None:
-        self._entries.clear()
+        """Forget everything held."""
+        if self._entries is not None:
+            self._entries.clear()
 
 
 class PracticeClient(ServiceClient):
@@ -80,10 +83,8 @@ class PracticeClient(ServiceClient):
     def __init__(self, transport: Transport, settings: Settings) -> None:
         super().__init__(transport, settings)
         self.cache = SlotCache(settings.availability_cache_ttl_s)
-
-    @classmethod
-    def base_url_from(cls, settings: Settings) -> str:
-        return settings.practice_url
+        # Set by the app lifespan (it owns the shared store): every live answer is kept there.
+        self.last_good: LastGood | None = None
 
     async def slots(
         self,
@@ -113,6 +114,8 @@ class PracticeClient(ServiceClient):
                 deadline=deadline,
             )
             self.cache.put_many(fetched, start, days)
+            if self.last_good is not None:
+                await self.last_good.keep_slots(fetched, start, days)
             found.update(fetched)
         return {role_id: list(found[role_id]) for role_id in wanted}
 
@@ -132,12 +135,4 @@ def parse_slots(body: Any, role_ids: Sequence[int]) -> dict[int, tuple[datetime,
 
 
 def _parse_instant(value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise UnexpectedShape(PRACTICE, "a slot is not a string")
-    try:
-        instant = datetime.fromisoformat(value)
-    except ValueError:
-        raise UnexpectedShape(PRACTICE, "a slot is not an ISO 8601 date-time") from None
-    if instant.tzinfo is None:
-        raise UnexpectedShape(PRACTICE, "a slot has no UTC offset")
-    return instant
+    return aware_datetime(PRACTICE, value, "a slot", "is not a string")

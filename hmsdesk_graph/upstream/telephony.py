@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hmsdesk_graph.config import Settings
 from hmsdesk_graph.upstream.client import ServiceClient
 from hmsdesk_graph.upstream.errors import TELEPHONY, UnexpectedShape
+from hmsdesk_graph.upstream.shapes import aware_datetime
 
 NUMBERS_PATH = "/telephony/numbers"
 # An opaque reference (a hash or token), never a phone number or an email.
@@ -31,10 +31,6 @@ class TelephonyClient(ServiceClient):
     """Allocates routed numbers. Allocation is not idempotent, so it is never retried."""
 
     service = TELEPHONY
-
-    @classmethod
-    def base_url_from(cls, settings: Settings) -> str:
-        return settings.telephony_url
 
     async def routed_number(
         self, role_id: int, caller_ref: str, *, deadline: float | None = None
@@ -65,12 +61,5 @@ def parse_routed_number(body: Any) -> RoutedNumber:
         not isinstance(extension, str) or _EXTENSION.fullmatch(extension) is None
     ):
         raise UnexpectedShape(TELEPHONY, "extension is not digits")
-    if not isinstance(expires, str):
-        raise UnexpectedShape(TELEPHONY, "expiresAt is missing")
-    try:
-        expires_at = datetime.fromisoformat(expires)
-    except ValueError:
-        raise UnexpectedShape(TELEPHONY, "expiresAt is not an ISO 8601 date-time") from None
-    if expires_at.tzinfo is None:
-        raise UnexpectedShape(TELEPHONY, "expiresAt has no UTC offset")
+    expires_at = aware_datetime(TELEPHONY, expires, "expiresAt", "is missing")
     return RoutedNumber(number=number, extension=extension, expires_at=expires_at)

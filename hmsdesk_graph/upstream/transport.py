@@ -26,6 +26,7 @@ from tenacity.stop import stop_base
 from yarl import URL
 
 from hmsdesk_graph.config import Settings
+from hmsdesk_graph.ops import metrics, tracing
 from hmsdesk_graph.upstream.breaker import CircuitBreaker, Permit
 from hmsdesk_graph.upstream.errors import (
     CircuitOpen,
@@ -185,8 +186,14 @@ class Transport:
             async for attempt in retrying:
                 with attempt:
                     number = attempt.retry_state.attempt_number
+                    name = self.service.name
                     try:
-                        return await self._attempt(call, handle, end, end < own_end, number)
+                        # Metrics (calls by outcome, latency, breaker state), a span per attempt.
+                        with (
+                            metrics.upstream_attempt(name, self.breaker),
+                            tracing.upstream_span(name, call.method),
+                        ):
+                            return await self._attempt(call, handle, end, end < own_end, number)
                     except (ServiceUnavailable, ServiceTimeout) as exc:
                         if not isinstance(exc, CircuitOpen):
                             failure = exc

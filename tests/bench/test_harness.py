@@ -12,13 +12,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from bench.catalogue import Catalogue, HospitalRef, Place
-from bench.load import check_response, is_empty_data, request_bodies
+from bench.cli import server_state_facts
+from bench.counting import impressions_in
+from bench.load import check_response, is_empty_data, request_bodies, served_edges
 from bench.operations import Operation, discover, load_operation
 from bench.process import is_running
 from bench.report import Report, RunResult, format_markdown, format_text, write_report
@@ -66,15 +70,15 @@ def test_summaries() -> None:
 
 def test_check_response_counts_errors_and_empty_pages() -> None:
     ok = check_response(200, b'{"data":{"x":{"edges":[{}]}},"extensions":{"sqlStatements":7}}')
-    assert ok == (None, 7, False)
+    assert ok == (None, 7, False, 0)  # x records no impressions
     empty = check_response(200, b'{"data":{"x":{"edges":[],"totalCount":0}}}')
-    assert empty == (None, None, True)
+    assert empty == (None, None, True, 0)
     failed = check_response(
         200,
         b'{"data":{"x":null},"errors":[{"message":"Not found","path":["x"],'
         b'"extensions":{"code":"NOT_FOUND"}}],"extensions":{"sqlStatements":2}}',
     )
-    assert failed == ("NOT_FOUND: Not found at x", 2, False)
+    assert failed == ("NOT_FOUND: Not found at x", 2, False, 0)
     bad = check_response(400, b'{"errors":[{"message":"no","extensions":{"code":"BAD"}}]}')
     assert bad.error == "HTTP 400 BAD: no"
     assert check_response(502, b"<html>").error == "HTTP 502: not JSON"
@@ -233,6 +237,38 @@ def test_report_has_a_row_per_run_and_names_errors(tmp_path: Path) -> None:
         write_report(report, tmp_path / "r.txt")
 
 
+def test_report_has_the_cpu_and_statement_columns_and_the_floor_ratios() -> None:
+    screen = replace(
+        _run("searchList", 1),
+        req_per_s=50.0,
+        app_cpu_ms_per_request=8.0,
+        pg_cpu_ms_per_request=3.0,
+        statements_all_per_request=9.5,
+    )
+    floor = replace(
+        _run("floor:searchList", 1),
+        req_per_s=200.0,
+        app_cpu_ms_per_request=0.5,
+        pg_cpu_ms_per_request=2.0,
+        statements_all_per_request=1.0,
+    )
+    report = Report(facts={"cores": 2, "pinning": "server pinned to core 0"}, runs=[screen, floor])
+    report.floor_check = "floor answer equals the project's organic cards for all 4 variable sets"
+    text = format_text(report)
+    header = next(line for line in text.splitlines() if line.startswith("operation"))
+    for column in ("SQL/req all", "app ms/req", "PG ms/req", "p50 ms", "p99 ms", "RSS MB"):
+        assert column in header
+    row = next(line for line in text.splitlines() if line.startswith("searchList "))
+    assert "9.5" in row and "8.00" in row and "3.00" in row
+    assert "cores: server pinned to core 0" in text
+    assert report.floor_check in text
+    assert "searchList at 1: req/s 0.25x, p50 1.00x, app ms/req 16.00x, PG ms/req 1.50x" in text
+    # Without a floor run there is no ratio, and unmeasured values read n/a.
+    alone = format_text(Report(facts={}, runs=[_run("a", 1)]))
+    assert "against the floor" not in alone
+    assert "n/a" in next(line for line in alone.splitlines() if line.startswith("a "))
+
+
 # --- end to end ---------------------------------------------------------------------------------
 
 
@@ -278,9 +314,23 @@ def test_end_to_end_reports_every_operation_at_every_concurrency(
     for run in report["runs"]:
         assert run["requests"] > 0
         statements = run["statements"]
-        for count in (statements["min"], statements["max"]):
-            assert isinstance(count, int) and count > 0
+        assert isinstance(statements["min"], int) and isinstance(statements["max"], int)
+        assert statements["max"] > 0  # every operation executes at least once (a miss)
+        if not run["cache_hits"]:
+            # A response-cache hit may read no table at all (tag versions from a snapshot).
+            assert statements["min"] > 0
         assert run["rss_peak_mb"] > 0
+        assert run["app_cpu_ms_per_request"] > 0
+        assert run["pg_cpu_ms_per_request"] is None  # SQLite runs inside the server
+        # Every statement the server sent, background writes included, at least the request's.
+        assert run["statements_all_per_request"] >= statements["min"] * 0.9
+        # One impression written per listing served, none dropped, whatever the buffer did.
+        assert run["impressions_recorded"] == run["edges_served"], run["operation"]
+    served = {r["operation"]: r["edges_served"] for r in report["runs"]}
+    assert served["searchList"] > 0 and served["webSearchPractitioners"] > 0
+    assert "no floor: the floor (bench/floor.py) runs on PostgreSQL only" in report["notes"]
+    assert report["facts"]["statements_source"].startswith("a process-wide counter")
+    assert report["facts"]["pinning"]
 
 
 def test_end_to_end_leaves_no_server_running(bench_run: tuple[Path, dict[str, Any]]) -> None:
@@ -322,3 +372,54 @@ def test_ctrl_c_stops_the_server(bench_run: tuple[Path, dict[str, Any]]) -> None
     assert process.returncode == 130
     assert not is_running(server_pid)
     assert json.loads(report_path.read_text())["interrupted"] is True
+
+
+def test_impressions_are_counted_from_the_event_batches_the_server_writes() -> None:
+    pg = "WITH e AS (INSERT INTO listing_event (kind, occurred_at) SELECT * FROM unnest($1) ..."
+    kinds = ["IMPRESSION", "PROFILE_VIEW", "SPONSORED_IMPRESSION", "IMPRESSION"]
+    assert impressions_in(pg, [kinds, ["t"] * 4]) == 3
+    sqlite = "INSERT INTO listing_event (kind, occurred_at) SELECT * FROM json_each(?1)"
+    rows = [["IMPRESSION", "t"], ["BOOKING_REQUESTED", "t"], ["SPONSORED_IMPRESSION", "t"]]
+    assert impressions_in(sqlite, [orjson.dumps(rows).decode()]) == 2
+    assert impressions_in("INSERT INTO daily_stat SELECT 1", [kinds]) == 0
+    assert impressions_in("SELECT 1", None) == 0
+
+
+def test_edges_served_are_the_root_connections_edges() -> None:
+    data = {
+        "searchPractitioners": {"edges": [{}, {}], "totalCount": 9},
+        "searchHospitals": {"edges": [{}]},
+        "c": None,
+    }
+    assert served_edges(data) == 2  # hospitals' listings record no impressions
+    body = orjson.dumps({"data": data})
+    assert check_response(200, body).edges == 2
+    assert check_response(200, orjson.dumps({"data": data, "errors": [{}]})).edges == 0
+
+
+def test_report_counts_response_cache_hits_and_misses_per_run() -> None:
+    cached = replace(_run("practitionerProfile", 32), cache_hits=990, cache_misses=10)
+    uncached = _run("reachDashboardOverview", 32)
+    text = format_text(Report(facts={}, runs=[cached, uncached]))
+    header = next(line for line in text.splitlines() if line.startswith("operation"))
+    assert "cache hit/miss" in header
+    row = next(line for line in text.splitlines() if line.startswith("practitionerProfile "))
+    assert "990/10" in row
+    assert (
+        "practitionerProfile at 32: response cache 990 hits, 10 misses, hit ratio 99.0% over "
+        "2 rotating variable sets" in text
+    )
+    assert "reachDashboardOverview at 32: response cache" not in text
+    assert cached.cache_hit_ratio == 0.99 and uncached.cache_hit_ratio is None
+
+
+def test_report_says_whether_workers_share_redis_and_cache_answers() -> None:
+    redis = server_state_facts(
+        {"HMSDESK_REDIS_URL": "redis://user:secret@127.0.0.1:6379/0", "X": "1"}
+    )
+    assert redis == {"shared_state": "redis", "response_cache": "on (TTL default s)"}
+    alone = server_state_facts({"HMSDESK_RESPONSE_CACHE_TTL_S": "0"})
+    assert alone == {"shared_state": "in-process", "response_cache": "off"}
+    text = format_text(Report(facts={"workers": 2, **redis}, runs=[]))
+    assert "server workers: 2; shared state: redis; response cache: on" in text
+    assert "secret" not in text and "6379" not in text  # the URL is never printed

@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from hmsdesk_graph.api import build_schema
+from hmsdesk_graph.api.root import build_schema
 from hmsdesk_graph.schema.node import to_global_id
 from tests.conftest import GraphQLClient
 from tests.factories import SECRET_PHONES, Dataset
@@ -25,6 +25,7 @@ def _variables(name: str, ds: Dataset) -> dict[str, Any]:
         "diagnosticCenterProfile": {"slug": ds.center_slug},
         "webSearchPractitioners": {"city": "pune", "query": "heart specialist"},
         "mobileSearchPractitioners": {"city": "pune", "near": {"lat": 18.5, "lng": 73.8}},
+        "searchList": {"city": "pune", "specialty": "cardiologist"},
         "hospitalListing": {"city": "pune", "query": "hospital"},
         "labTestPriceComparison": {"city": "pune", "labTest": "cbc"},
         "reachDashboardOverview": {"from": "2026-10-01", "to": "2026-10-31"},

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,17 +13,8 @@ from hmsdesk_graph.config import Settings
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import FeedFormat
 from hmsdesk_graph.ingest import IngestReport, ingest_feeds
-from hmsdesk_graph.sandbox import RunningSandbox, start_sandbox
+from hmsdesk_graph.sandbox import RunningSandbox
 from hmsdesk_graph.sandbox.pricelists import LAB_TESTS
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[RunningSandbox]:
-    running = await start_sandbox("127.0.0.1", 0)
-    try:
-        yield running
-    finally:
-        await running.close()
 
 
 @dataclass

@@ -8,8 +8,14 @@ from typing import Any
 import orjson
 import pytest
 
-from hmsdesk_graph.ingest.plan import Owner, StoredPackage, plan_changes
-from hmsdesk_graph.ingest.quarantine import Reason, find_anomaly, moved_too_far
+from hmsdesk_graph.ingest.plan import (
+    Owner,
+    Reason,
+    StoredPackage,
+    find_anomaly,
+    moved_too_far,
+    plan_changes,
+)
 from hmsdesk_graph.ingest.rows import FeedFormatError, ParsedFeed, PriceRow, parse_feed
 from hmsdesk_graph.ingest.values import BadValue, paise, valid_until
 
@@ -112,11 +118,11 @@ def test_plan_sorts_rows_and_finds_vanished_ones() -> None:
     owner = Owner(None, 3)
 
     def priced(ref: str, low: int) -> PriceRow:
-        return PriceRow(1, ref, "T", "LAB_TEST", None, None, None, (7,), low, low, None, None, None)
+        return PriceRow(ref, "T", "LAB_TEST", None, None, None, (7,), low, low, None, None, None, 1)
 
     def stored(pid: int, ref: str, low: int, until: datetime | None = None) -> StoredPackage:
         return StoredPackage(
-            pid, ref, "T", "LAB_TEST", None, None, None, (7,), low, low, None, None, until, owner
+            ref, "T", "LAB_TEST", None, None, None, (7,), low, low, None, None, until, pid, owner
         )
 
     current = {

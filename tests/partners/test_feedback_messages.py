@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hmsdesk_graph.auth import Role, TokenService
 from hmsdesk_graph.config import Settings
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import AppointmentStatus, DeliveryStatus
-from hmsdesk_graph.outbox import MAX_ATTEMPTS, send_due_messages
+from hmsdesk_graph.identity.auth import Role, TokenService
 from hmsdesk_graph.sandbox import RunningSandbox
 from hmsdesk_graph.schema.node import to_global_id
+from hmsdesk_graph.workers.outbox import MAX_ATTEMPTS, send_due_messages
 from tests.factories import Dataset
 
 MARK = "mutation($id: ID!) { markAppointment(appointmentId: $id, outcome: HONOURED) { status } }"

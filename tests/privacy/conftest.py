@@ -4,11 +4,11 @@ from typing import Any
 
 import pytest
 
-from hmsdesk_graph.auth import Role, TokenService
 from hmsdesk_graph.config import Settings
 from hmsdesk_graph.db.crypto import FieldCipher
+from hmsdesk_graph.identity.auth import Role, TokenService
 from tests.factories import Dataset, build_dataset
-from tests.privacy.people import People, build_people
+from tests.privacy.people import People, bearer, build_people
 
 
 @pytest.fixture
@@ -29,12 +29,6 @@ def tokens(settings: Settings) -> TokenService:
 @pytest.fixture
 def viewers(people: People, tokens: TokenService) -> dict[str, dict[str, str]]:
     """Request headers per viewer of the privacy matrix."""
-
-    def bearer(token: str, purpose: str | None = None) -> dict[str, str]:
-        headers = {"authorization": f"Bearer {token}"}
-        if purpose:
-            headers["x-access-purpose"] = purpose
-        return headers
 
     return {
         "anonymous": {},

@@ -12,6 +12,7 @@ from hmsdesk_graph.db import models
 from hmsdesk_graph.db.crypto import FieldCipher
 from hmsdesk_graph.db.enums import AppointmentStatus, ReviewStatus, TargetKind
 from hmsdesk_graph.db.search_index import refresh_search_columns
+from hmsdesk_graph.identity.auth import Role, TokenService
 from tests.factories import Dataset
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -158,3 +159,23 @@ async def build_people(ds: Dataset, cipher: FieldCipher) -> People:
         a_anonymous_review=anonymous.pk,
         a_named_review=named.pk,
     )
+
+
+def bearer(token: str, purpose: str | None = None) -> dict[str, str]:
+    """Request headers carrying a token (and, for staff reads, the stated purpose)."""
+    headers = {"authorization": f"Bearer {token}"}
+    if purpose:
+        headers["x-access-purpose"] = purpose
+    return headers
+
+
+def role_headers(
+    tokens: TokenService, people: People, partner_id: int
+) -> dict[str, dict[str, str]]:
+    """Headers of one viewer per role: anonymous, patient A, a partner, staff with a purpose."""
+    return {
+        "anonymous": {},
+        "patient": bearer(tokens.mint(Role.PATIENT, patient_id=people.a.id)),
+        "partner": bearer(tokens.mint(Role.PARTNER, partner_id=partner_id)),
+        "staff": bearer(tokens.mint(Role.ADMIN, subject="staff:omkar"), "ticket 4412: data export"),
+    }

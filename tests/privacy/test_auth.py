@@ -10,8 +10,8 @@ from typing import Any
 import jwt
 import pytest
 
-from hmsdesk_graph.auth import AUDIENCE, ISSUER, Role, TokenService
 from hmsdesk_graph.config import Settings
+from hmsdesk_graph.identity.auth import AUDIENCE, ISSUER, Role, TokenService
 
 QUERY = {"query": "{ cities { slug } }"}
 

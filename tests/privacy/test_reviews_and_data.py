@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hmsdesk_graph.auth import Role, TokenService
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import ReviewStatus
+from hmsdesk_graph.identity.auth import Role, TokenService
 from hmsdesk_graph.resolvers.review_writes import publish_due_reviews
 from hmsdesk_graph.schema.node import to_global_id
 from tests.factories import Dataset
@@ -296,21 +296,12 @@ async def test_consent_export_and_erasure(
         http, "mutation { eraseMyData(confirm: true) { erased partnerRequestsQueued } }", None, a
     )
     assert erased["data"]["eraseMyData"] == {"erased": True, "partnerRequestsQueued": 3}
-    me = await _gql(
-        http,
-        "{ me { name phone email erased appointments { edges { cursor } } reviews { id } consents { purpose } } }",
-        None,
-        a,
-    )
-    assert me["data"]["me"] == {
-        "name": "Erased patient",
-        "phone": None,
-        "email": None,
-        "erased": True,
-        "appointments": {"edges": []},
-        "reviews": [],
-        "consents": [],
-    }
+    # The erased account's token is refused from now on; what is left holds nothing of A.
+    me = await _gql(http, "{ me { name } }", None, a)
+    assert _codes(me) == ["UNAUTHENTICATED"] and me["data"] == {"me": None}
+    assert await models.Appointment.filter(patient_id=people.a.id).count() == 0
+    assert await models.Review.filter(patient_id=people.a.id).count() == 0
+    assert await models.Consent.filter(patient_id=people.a.id).count() == 0
     # Aggregates are kept: the reviews still count, now anonymous.
     reviews = await models.Review.filter(id__in=[people.a_anonymous_review, people.a_named_review])
     assert {r.author_display_name for r in reviews} == {"Verified patient"}

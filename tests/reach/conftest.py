@@ -4,9 +4,9 @@ from typing import Any
 
 import pytest
 
-from hmsdesk_graph.auth import Role, TokenService
 from hmsdesk_graph.config import Settings
 from hmsdesk_graph.db.crypto import FieldCipher
+from hmsdesk_graph.identity.auth import Role, TokenService
 from hmsdesk_graph.reach.placement import ROTATION
 from tests.conftest import GraphQLClient
 from tests.factories import Dataset, build_dataset

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from hmsdesk_graph.auth import Role, TokenService
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import Gender, HospitalKind, PractitionerStatus
 from hmsdesk_graph.db.search_index import refresh_search_columns
+from hmsdesk_graph.identity.auth import Role, TokenService
 from hmsdesk_graph.reach.benchmark import percentile_rank
 from hmsdesk_graph.schema.node import to_global_id
 from tests.conftest import GraphQLClient

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import timedelta
 from typing import Any
 
@@ -9,8 +10,10 @@ import pytest
 
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import PractitionerStatus
+from hmsdesk_graph.reach.campaigns import CampaignDraft
 from hmsdesk_graph.reach.clock import today_ist
 from hmsdesk_graph.schema.node import to_global_id
+from hmsdesk_graph.schema.reach import CreateCampaignInput
 from tests.conftest import GraphQLClient
 from tests.reach.conftest import Viewers, codes, run
 from tests.reach.world import ReachWorld
@@ -185,3 +188,9 @@ async def test_long_campaigns_expired_practitioners_and_centers(
     ok = await _create(gql, viewers.x, provider=center, specialty=None, zone=None,
                        localities=["kothrud"])  # fmt: skip
     assert ok["data"]["createCampaign"]["localities"] == [{"slug": "kothrud"}]
+
+
+def test_create_campaign_input_carries_exactly_the_draft_fields() -> None:
+    # resolve_create_campaign builds the draft from the input's fields by name.
+    names = [f.name for f in fields(CreateCampaignInput)]
+    assert names == [f.name for f in fields(CampaignDraft)]

@@ -9,7 +9,7 @@ from typing import Any
 
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import EventKind, PractitionerStatus, ReviewStatus, TargetKind
-from hmsdesk_graph.reach.clock import IST
+from hmsdesk_graph.reach.clock import IST, today_ist
 from hmsdesk_graph.reach.rollup import rollup
 from hmsdesk_graph.schema.node import to_global_id
 from tests.conftest import GraphQLClient
@@ -163,7 +163,7 @@ async def test_only_partners_open_a_dashboard_and_ranges_are_checked(
     gql: GraphQLClient, world: ReachWorld, viewers: Viewers
 ) -> None:
     query = "query($f: Date!, $t: Date!) { reach(from: $f, to: $t) { days } }"
-    today = date.today()
+    today = today_ist()  # the app counts days in IST
     ok = {"f": (today - timedelta(days=365)).isoformat(), "t": today.isoformat()}
     assert (await run(gql, query, ok, viewers.x))["data"]["reach"]["days"] == 366
     assert codes(await run(gql, query, ok, viewers.anonymous)) == ["UNAUTHENTICATED"]

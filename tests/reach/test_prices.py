@@ -24,11 +24,11 @@ mutation($input: UpsertPricePackagesInput!) {
 TWICE = """
 mutation($a: UpsertPricePackagesInput!, $b: UpsertPricePackagesInput!) {
   a: upsertPricePackages(input: $a) {
-    packages { provider { ... on DiagnosticCenter { pricePackages(kind: LAB_TEST) {
+    packages { provider { ... on DiagnosticCenter { pricePackages(kind: LAB_TEST, first: 5) {
       name price { min } includes { slug } } } } }
   }
   b: upsertPricePackages(input: $b) {
-    packages { provider { ... on DiagnosticCenter { pricePackages(kind: LAB_TEST) {
+    packages { provider { ... on DiagnosticCenter { pricePackages(kind: LAB_TEST, first: 5) {
       name price { min } includes { slug } } } } }
   }
 }

@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from tortoise import connections
 
-from hmsdesk_graph.api import build_schema
-from hmsdesk_graph.auth import Role, Viewer
+from hmsdesk_graph.api.root import build_schema
 from hmsdesk_graph.config import Settings
 from hmsdesk_graph.context import Context
 from hmsdesk_graph.db.connection import close_database, open_database
 from hmsdesk_graph.db.crypto import FieldCipher
+from hmsdesk_graph.identity.auth import Role, Viewer
 from hmsdesk_graph.reach.clock import IST
 from hmsdesk_graph.reach.placement import day_allowance
 from hmsdesk_graph.reach.rollup import rollup

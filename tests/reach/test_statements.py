@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from hmsdesk_graph.auth import Role, TokenService
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import TargetKind
+from hmsdesk_graph.identity.auth import Role, TokenService
 from hmsdesk_graph.reach.clock import today_ist
 from hmsdesk_graph.schema.node import to_global_id
 from tests.conftest import GraphQLClient

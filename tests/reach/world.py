@@ -13,8 +13,8 @@ from typing import Any
 
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import Channel, EventKind, TargetKind
-from hmsdesk_graph.events import ListingEvent
 from hmsdesk_graph.reach.clock import IST, today_ist
+from hmsdesk_graph.workers.events import ListingEvent
 from tests.factories import Dataset
 from tests.privacy.people import People
 

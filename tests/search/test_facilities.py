@@ -250,9 +250,10 @@ async def test_statement_count_is_constant(
     await build_crowd(dataset)  # 114 hospitals and 114 centers pricing a CBC in Pune
     await gql.execute(LISTING, {"city": "pune", "query": "hospital", "first": 1})  # vocabulary
     for query, variables, expected in (
-        # city, page, totalCount, facets (one statement), localities, review summaries,
-        # specialties, packages
-        (LISTING, {"city": "pune"}, 8),
+        # page, totalCount, facets (one statement), localities, specialties, packages; on the
+        # compiled path the city comes from the worker's reference rows and the review
+        # summaries from the page's own rating columns (issue 10)
+        (LISTING, {"city": "pune"}, 6),
         # city, lab test slugs, page, totalCount
         (CENTERS, {"city": "pune", "filter": {"labTests": ["cbc"]}}, 4),
     ):

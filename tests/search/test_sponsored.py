@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import CampaignStatus, EventKind, TargetKind
+from hmsdesk_graph.reach.clock import today_ist
 from tests.conftest import GraphQLClient
 from tests.factories import Dataset
 
@@ -23,7 +24,7 @@ query S($query: String, $after: String, $first: Int = 10, $filter: PractitionerS
 
 async def _campaign(ds: Dataset, doctor: int, specialty: str | None, **kw: Any) -> models.Campaign:
     partner = await models.Partner.get(slug="aarogya-group")
-    today = date.today()
+    today = today_ist()  # the app counts campaign days in IST
     values: dict[str, Any] = {
         "partner": partner,
         "name": f"Promote {doctor}",
@@ -73,7 +74,7 @@ async def test_sponsored_edges_never_change_organic_results(
 
 
 async def test_only_eligible_campaigns_are_placed(gql: GraphQLClient, dataset: Dataset) -> None:
-    today = date.today()
+    today = today_ist()  # the app counts campaign days in IST
     await _campaign(dataset, 51, "dermatologist")  # wrong specialty for this search
     await _campaign(dataset, 60, "cardiologist", status=CampaignStatus.PAUSED)
     await _campaign(dataset, 62, "cardiologist", ends_on=today - timedelta(days=1))

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
+import json
 import re
+import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,13 +25,25 @@ from hmsdesk_graph.db.connection import close_database, is_postgres, open_databa
 from hmsdesk_graph.db.crypto import FieldCipher
 from hmsdesk_graph.db.models import City
 from hmsdesk_graph.seed import database_is_empty, reset_database, seed_database
+from hmsdesk_graph.seed.clock import set_today
 from hmsdesk_graph.seed.maintenance import tables_children_first
 from hmsdesk_graph.seed.practitioners import PRACTITIONER_COLUMNS
 from hmsdesk_graph.seed.reviews import REVIEW_COLUMNS
 from hmsdesk_graph.seed.writer import hmsdesk_models
 from tests.conftest import DatabaseFactory, base_settings
 
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 SEED = 20261101
+TODAY = date(2027, 3, 10)  # the seed places its activity around this day
+PARTNER_PORT = _free_port()  # the sandbox of the feed test listens here, not on 8100
+PARTNER_URL = f"http://127.0.0.1:{PARTNER_PORT}"
 PHONE_PATTERN = re.compile(r"^\+91\d{10}$")
 
 
@@ -70,7 +86,9 @@ def seeded_database(database_factory: DatabaseFactory) -> Iterator[Seeded]:
         await open_database(settings)
         try:
             cipher = FieldCipher(settings.field_encryption_key)
-            report = await seed_database("small", SEED, cipher, progress=False)
+            report = await seed_database(
+                "small", SEED, cipher, progress=False, today=TODAY, partner_url=PARTNER_URL
+            )
             return Seeded(settings, report.rows, await snapshot())
         finally:
             await close_database()
@@ -278,7 +296,10 @@ async def test_other_seed_differs_reset_empties_same_seed_same_rows(
     if not is_postgres():  # the reset switches foreign keys off for speed, and back on
         assert await scalar("PRAGMA foreign_keys") == 1
 
-    report = await seed_database("small", SEED, cipher, progress=False)
+    # PostgreSQL: this database is the module's too (tests share one), so seed it the same way.
+    report = await seed_database(
+        "small", SEED, cipher, progress=False, today=TODAY, partner_url=PARTNER_URL
+    )
     assert report.rows == seeded_database.rows
     assert await snapshot() == seeded_database.snapshot
     assert "practitioner" in report.format() and "total" in report.format()
@@ -288,3 +309,119 @@ async def test_other_seed_differs_reset_empties_same_seed_same_rows(
         slug="nagpur", name="Nagpur", state="Maharashtra", lat=21.15, lng=79.09
     )
     assert city.id == cities + 1
+
+
+def _moment(value: Any) -> datetime:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+async def test_activity_is_placed_around_the_seed_day(seeded: Seeded) -> None:
+    midnight = datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=UTC)
+    (stats,) = await query("SELECT MIN(day) AS lo, MAX(day) AS hi FROM daily_stat")
+    assert _date(stats["hi"]) == TODAY - timedelta(days=1)
+    assert _date(stats["lo"]) == TODAY - timedelta(days=90)
+    # The Reach dashboard's current month has figures (unless the seed day is the 1st).
+    month = await scalar(
+        f"SELECT COUNT(*) AS n FROM daily_stat WHERE day >= '{TODAY.replace(day=1)}'"
+    )
+    assert month > 0
+    slots = await query("SELECT MIN(slot_start) AS lo, MAX(slot_start) AS hi FROM appointment")
+    assert _moment(slots[0]["lo"]) < midnight < _moment(slots[0]["hi"])
+    assert _moment(slots[0]["hi"]) < midnight + timedelta(days=60)
+    (reviews,) = await query("SELECT MAX(created_at) AS hi FROM review")
+    assert midnight - timedelta(days=1) < _moment(reviews["hi"]) < midnight
+
+
+async def test_pending_reviews_are_inside_the_reply_window(seeded: Seeded) -> None:
+    window_opened = datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=UTC) - timedelta(hours=72)
+    rows = await query("SELECT created_at FROM review WHERE status = 'PENDING'")
+    assert len(rows) > 10
+    assert min(_moment(r["created_at"]) for r in rows) > window_opened
+
+
+async def test_seeded_feeds_follow_the_partner_url(seeded: Seeded) -> None:
+    urls = [r["url"] for r in await query("SELECT url FROM feed")]
+    assert urls and all(u.startswith(f"{PARTNER_URL}/feeds/") for u in urls)
+
+
+def test_the_seed_day_defaults_to_today() -> None:
+    assert set_today() == datetime.now(UTC).date()
+    assert set_today(TODAY) == TODAY
+
+
+async def test_seeded_feeds_ingest_from_a_sandbox_on_another_port(seeded: Seeded) -> None:
+    """Last in this module: ingestion writes prices into the module's seeded database."""
+    from hmsdesk_graph.db.enums import FeedRunStatus
+    from hmsdesk_graph.ingest import ingest_feeds
+    from hmsdesk_graph.sandbox import start_sandbox
+
+    (busiest,) = await query(
+        "SELECT partner_id, COUNT(*) AS n FROM feed WHERE status = 'ACTIVE'"
+        " GROUP BY partner_id ORDER BY COUNT(*) DESC, partner_id LIMIT 1"
+    )
+    sandbox = await start_sandbox("127.0.0.1", PARTNER_PORT)
+    try:
+        report = await ingest_feeds(seeded.settings, int(busiest["partner_id"]), out=io.StringIO())
+    finally:
+        await sandbox.close()
+    assert len(report.feeds) >= int(busiest["n"]) >= 1
+    assert report.count(FeedRunStatus.FAILED) == 0, report.format()
+
+
+async def test_centers_have_collection_hours_and_booked_windows(seeded: Seeded) -> None:
+    centers = await query(
+        "SELECT id, weekly_hours, collection_window_minutes AS w, collection_capacity AS cap,"
+        " home_collection_capacity AS home_cap, home_collection AS home FROM diagnostic_center"
+    )
+    assert len(centers) == 60
+    for c in centers:
+        hours = c["weekly_hours"]
+        hours = json.loads(hours) if isinstance(hours, str) else hours
+        assert set(hours) == {"MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"}
+        assert c["w"] == 60 and c["cap"] >= 4
+        assert (c["home_cap"] > 0) == bool(c["home"])
+    cipher = FieldCipher(seeded.settings.field_encryption_key)
+    visits = await query(
+        "SELECT a.visit_kind AS kind, a.slot_start AS s, a.window_end AS e, a.status,"
+        " a.collection_address_ciphertext AS ct, a.home_collection_fee_paise AS fee,"
+        " c.home_collection_fee_paise AS center_fee, a.diagnostic_center_id AS cid"
+        " FROM appointment a JOIN diagnostic_center c ON c.id = a.diagnostic_center_id"
+    )
+    homes = [v for v in visits if v["kind"] == "HOME_COLLECTION"]
+    assert homes and len(homes) < len(visits)
+    for v in visits:
+        start, end = _instant(v["s"]), _instant(v["e"])
+        local = start + timedelta(hours=5, minutes=30)
+        # Every visit books a one-hour window of the collection hours.
+        assert end - start == timedelta(hours=1) and local.minute == 0 and 7 <= local.hour < 19
+        if v["kind"] == "HOME_COLLECTION":
+            assert v["fee"] == v["center_fee"]
+            assert "," in cipher.decrypt(v["ct"])  # stored only as ciphertext
+        else:
+            assert v["ct"] is None and v["fee"] is None
+    counters = await query(
+        "SELECT diagnostic_center_id AS cid, slot_start AS s, visit_kind AS kind, booked, capacity"
+        " FROM center_slot_booking"
+    )
+    booked: dict[tuple[int, datetime, str], int] = {}
+    for v in visits:
+        if v["status"] == "BOOKED":
+            window = (int(v["cid"]), _instant(v["s"]), str(v["kind"]))
+            booked[window] = booked.get(window, 0) + 1
+    assert (
+        booked
+        and {(int(c["cid"]), _instant(c["s"]), str(c["kind"])): c["booked"] for c in counters}
+        == booked
+    )
+    assert all(c["booked"] <= c["capacity"] for c in counters)
+
+
+def _instant(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return datetime.fromisoformat(str(value)).astimezone(UTC)

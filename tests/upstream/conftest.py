@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from hmsdesk_graph.config import Settings, load_settings
-from hmsdesk_graph.sandbox import RunningSandbox, start_sandbox
+from hmsdesk_graph.sandbox import RunningSandbox
 from hmsdesk_graph.upstream import Upstreams
 
 # Small timeouts keep the fault tests short; assertions use generous margins on top.
@@ -34,15 +34,6 @@ def upstream_settings(sandbox: RunningSandbox, **overrides: Any) -> Settings:
     }
     values.update(overrides)
     return load_settings({}, **values)
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[RunningSandbox]:
-    running = await start_sandbox("127.0.0.1", 0)
-    try:
-        yield running
-    finally:
-        await running.close()
 
 
 @pytest.fixture

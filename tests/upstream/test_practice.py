@@ -8,7 +8,7 @@ import pytest
 
 from hmsdesk_graph.sandbox import RunningSandbox
 from hmsdesk_graph.upstream import PracticeClient, UnexpectedShape, Upstreams
-from hmsdesk_graph.upstream.practice import parse_slots
+from hmsdesk_graph.upstream.practice import SlotCache, parse_slots
 from tests.upstream.conftest import upstream_settings
 
 DAY = date(2026, 11, 25)  # a Wednesday
@@ -68,6 +68,32 @@ async def test_cache_asks_only_for_roles_it_does_not_hold(sandbox: RunningSandbo
         assert mixed[1] == first[1]
     finally:
         await client.close()
+
+
+def test_slot_cache_expires_after_its_ttl_and_drops_the_least_recently_used() -> None:
+    now = [100.0]
+    cache = SlotCache(10, max_entries=2, clock=lambda: now[0])
+    slot = (datetime.fromisoformat("2026-11-25T09:15:00+05:30"),)
+    cache.put_many({1: slot, 2: slot}, DAY, 7)
+    assert cache.get_many([1, 2, 3], DAY, 7) == {1: slot, 2: slot}
+    assert cache.get_many([1], DAY, 3) == {}  # another window is another key
+
+    cache.get_many([1], DAY, 7)  # 2 is now the least recently used
+    cache.put_many({3: slot}, DAY, 7)
+    assert cache.get_many([1, 2, 3], DAY, 7) == {1: slot, 3: slot}
+
+    now[0] = 110.5
+    assert cache.get_many([1, 3], DAY, 7) == {}
+    cache.put_many({1: slot}, DAY, 7)  # held again from the new time on
+    assert cache.get_many([1], DAY, 7) == {1: slot}
+    cache.clear()
+    assert cache.get_many([1], DAY, 7) == {}
+
+
+def test_slot_cache_with_ttl_zero_holds_nothing() -> None:
+    cache = SlotCache(0)
+    cache.put_many({1: ()}, DAY, 7)
+    assert cache.get_many([1], DAY, 7) == {}
 
 
 def test_wrong_shapes_are_typed_errors() -> None:

@@ -1,7 +1,15 @@
 """Tortoise models of the ``hmsdesk`` app (DESIGN §3)."""
 
-from hmsdesk_graph.db.models.care import Appointment, Patient, Review, SlotBooking
+from hmsdesk_graph.db.models.cache import CacheTagVersion
+from hmsdesk_graph.db.models.care import (
+    Appointment,
+    CenterSlotBooking,
+    Patient,
+    Review,
+    SlotBooking,
+)
 from hmsdesk_graph.db.models.catalog import LabTest, Specialty
+from hmsdesk_graph.db.models.facets import PractitionerFacetCount, PractitionerFacetMember
 from hmsdesk_graph.db.models.feeds import Feed, FeedRun, QuarantinedPrice
 from hmsdesk_graph.db.models.geo import City, Locality
 from hmsdesk_graph.db.models.messages import MessageDelivery
@@ -37,6 +45,7 @@ __models__ = [
     Patient,
     Appointment,
     SlotBooking,
+    CenterSlotBooking,
     Review,
     Campaign,
     ListingEvent,
@@ -45,12 +54,17 @@ __models__ = [
     AuditLog,
     ErasureRequest,
     MessageDelivery,
+    CacheTagVersion,
+    PractitionerFacetCount,
+    PractitionerFacetMember,
 ]
 
 __all__ = [
     "Appointment",
     "AuditLog",
+    "CacheTagVersion",
     "Campaign",
+    "CenterSlotBooking",
     "City",
     "Consent",
     "DailyStat",
@@ -68,6 +82,8 @@ __all__ = [
     "Partner",
     "Patient",
     "Practitioner",
+    "PractitionerFacetCount",
+    "PractitionerFacetMember",
     "PractitionerRole",
     "PractitionerSpecialty",
     "PricePackage",

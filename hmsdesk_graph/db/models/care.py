@@ -15,6 +15,7 @@ from hmsdesk_graph.db.enums import (
     VisitKind,
     WaitTime,
 )
+from hmsdesk_graph.db.models.links import EXACTLY_ONE_OWNER, ProviderOwned, link, optional_link
 
 
 class Patient(Model):
@@ -24,12 +25,12 @@ class Patient(Model):
     phone_hash = fields.CharField(max_length=64, null=True, unique=True)
     email_ciphertext = fields.TextField(null=True)
     email_hash = fields.CharField(max_length=64, null=True, unique=True)
-    city = fields.ForeignKeyField(
-        "hmsdesk.City", related_name=False, null=True, on_delete=fields.SET_NULL
-    )
+    city = optional_link("hmsdesk.City", fields.SET_NULL)
     city_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     erased_at = fields.DatetimeField(null=True)
+    # Deactivated accounts keep their data; staff can reactivate them (erasure is final).
+    deactivated_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "patient"
@@ -39,21 +40,13 @@ class Appointment(Model):
     """A practice slot (role) or a diagnostic-center visit, never both."""
 
     id = fields.IntField(primary_key=True)
-    patient = fields.ForeignKeyField(
-        "hmsdesk.Patient", related_name=False, null=True, on_delete=fields.SET_NULL
-    )
+    patient = optional_link("hmsdesk.Patient", fields.SET_NULL)
     patient_id: int | None
-    role = fields.ForeignKeyField(
-        "hmsdesk.PractitionerRole", related_name=False, null=True, on_delete=fields.RESTRICT
-    )
+    role = optional_link("hmsdesk.PractitionerRole", fields.RESTRICT)
     role_id: int | None
-    diagnostic_center = fields.ForeignKeyField(
-        "hmsdesk.DiagnosticCenter", related_name=False, null=True, on_delete=fields.RESTRICT
-    )
+    diagnostic_center = optional_link("hmsdesk.DiagnosticCenter", fields.RESTRICT)
     diagnostic_center_id: int | None
-    package = fields.ForeignKeyField(
-        "hmsdesk.PricePackage", related_name=False, null=True, on_delete=fields.SET_NULL
-    )
+    package = optional_link("hmsdesk.PricePackage", fields.SET_NULL)
     package_id: int | None
     visit_kind = fields.CharEnumField(VisitKind, default=VisitKind.CONSULTATION)
     slot_start = fields.DatetimeField()
@@ -66,6 +59,12 @@ class Appointment(Model):
     idempotency_key = fields.CharField(max_length=128, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
+    # A diagnostic-center visit books a collection window [slot_start, window_end).
+    window_end = fields.DatetimeField(null=True)
+    # Home collection: where to collect (personal data, erased with the patient) and the
+    # extra fee the center charged when it was booked (0 or NULL: none).
+    collection_address_ciphertext = fields.TextField(null=True)
+    home_collection_fee_paise = fields.BigIntField(null=True)
 
     class Meta:
         table = "appointment"
@@ -86,9 +85,7 @@ class SlotBooking(Model):
     """Booked count per role and slot: a conditional UPDATE on it makes capacity atomic."""
 
     id = fields.IntField(primary_key=True)
-    role = fields.ForeignKeyField(
-        "hmsdesk.PractitionerRole", related_name=False, on_delete=fields.CASCADE
-    )
+    role = link("hmsdesk.PractitionerRole", fields.CASCADE)
     role_id: int
     slot_start = fields.DatetimeField()
     booked = fields.SmallIntField(default=0)
@@ -99,29 +96,31 @@ class SlotBooking(Model):
         unique_together = (("role", "slot_start"),)
 
 
-class Review(Model):
+class CenterSlotBooking(Model):
+    """Booked count per diagnostic center, collection window and kind of visit.
+
+    The same conditional UPDATE as `SlotBooking` makes each window's capacity atomic.
+    """
+
     id = fields.IntField(primary_key=True)
-    appointment = fields.ForeignKeyField(
-        "hmsdesk.Appointment", related_name=False, null=True, on_delete=fields.SET_NULL
-    )
+    diagnostic_center = link("hmsdesk.DiagnosticCenter", fields.CASCADE)
+    diagnostic_center_id: int
+    slot_start = fields.DatetimeField()
+    visit_kind = fields.CharEnumField(VisitKind)
+    booked = fields.SmallIntField(default=0)
+    capacity = fields.SmallIntField(default=1)
+
+    class Meta:
+        table = "center_slot_booking"
+        unique_together = (("diagnostic_center", "slot_start", "visit_kind"),)
+
+
+class Review(ProviderOwned):
+    appointment = optional_link("hmsdesk.Appointment", fields.SET_NULL)
     appointment_id: int | None
-    patient = fields.ForeignKeyField(
-        "hmsdesk.Patient", related_name=False, null=True, on_delete=fields.SET_NULL
-    )
+    patient = optional_link("hmsdesk.Patient", fields.SET_NULL)
     patient_id: int | None
     target_kind = fields.CharEnumField(TargetKind)
-    practitioner = fields.ForeignKeyField(
-        "hmsdesk.Practitioner", related_name=False, null=True, on_delete=fields.CASCADE
-    )
-    practitioner_id: int | None
-    hospital = fields.ForeignKeyField(
-        "hmsdesk.Hospital", related_name=False, null=True, on_delete=fields.CASCADE
-    )
-    hospital_id: int | None
-    diagnostic_center = fields.ForeignKeyField(
-        "hmsdesk.DiagnosticCenter", related_name=False, null=True, on_delete=fields.CASCADE
-    )
-    diagnostic_center_id: int | None
     rating = fields.SmallIntField()
     recommend = fields.BooleanField()
     tags = fields.JSONField(default=list)
@@ -130,6 +129,10 @@ class Review(Model):
     anonymous = fields.BooleanField(default=False)
     # Public by design: "Priya S." or "Verified patient"; set at submission, reset on erasure.
     author_display_name = fields.CharField(max_length=64)
+    # The author's account is deactivated: the display name is hidden until reactivation.
+    # Nullable (NULL reads as False) because tortoise's AddField cannot add a NOT NULL column
+    # with a default to a table that has rows.
+    author_hidden = fields.BooleanField(default=False, null=True)
     verified_patient = fields.BooleanField(default=True)
     status = fields.CharEnumField(ReviewStatus, default=ReviewStatus.PENDING)
     rejection_reason = fields.CharField(max_length=200, null=True)
@@ -148,12 +151,5 @@ class Review(Model):
         )
         constraints = (
             CheckConstraint(check="rating BETWEEN 1 AND 5", name="review_rating_range"),
-            CheckConstraint(
-                check=(
-                    "(CASE WHEN practitioner_id IS NULL THEN 0 ELSE 1 END"
-                    " + CASE WHEN hospital_id IS NULL THEN 0 ELSE 1 END"
-                    " + CASE WHEN diagnostic_center_id IS NULL THEN 0 ELSE 1 END) = 1"
-                ),
-                name="review_one_target",
-            ),
+            CheckConstraint(check=EXACTLY_ONE_OWNER, name="review_one_target"),
         )

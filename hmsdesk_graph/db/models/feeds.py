@@ -4,21 +4,16 @@ from tortoise import fields
 from tortoise.models import Model
 
 from hmsdesk_graph.db.enums import FeedFormat, FeedRunStatus, FeedStatus
+from hmsdesk_graph.db.models.links import link, optional_link
 
 
 class Feed(Model):
     id = fields.IntField(primary_key=True)
-    partner = fields.ForeignKeyField(
-        "hmsdesk.Partner", related_name=False, on_delete=fields.CASCADE
-    )
+    partner = link("hmsdesk.Partner", fields.CASCADE)
     partner_id: int
-    hospital = fields.ForeignKeyField(
-        "hmsdesk.Hospital", related_name=False, null=True, on_delete=fields.CASCADE
-    )
+    hospital = optional_link("hmsdesk.Hospital", fields.CASCADE)
     hospital_id: int | None
-    diagnostic_center = fields.ForeignKeyField(
-        "hmsdesk.DiagnosticCenter", related_name=False, null=True, on_delete=fields.CASCADE
-    )
+    diagnostic_center = optional_link("hmsdesk.DiagnosticCenter", fields.CASCADE)
     diagnostic_center_id: int | None
     url = fields.CharField(max_length=500)
     format = fields.CharEnumField(FeedFormat)
@@ -33,7 +28,7 @@ class Feed(Model):
 
 class FeedRun(Model):
     id = fields.IntField(primary_key=True)
-    feed = fields.ForeignKeyField("hmsdesk.Feed", related_name=False, on_delete=fields.CASCADE)
+    feed = link("hmsdesk.Feed", fields.CASCADE)
     feed_id: int
     started_at = fields.DatetimeField()
     finished_at = fields.DatetimeField(null=True)
@@ -63,11 +58,9 @@ class QuarantinedPrice(Model):
     """
 
     id = fields.IntField(primary_key=True)
-    feed = fields.ForeignKeyField("hmsdesk.Feed", related_name=False, on_delete=fields.CASCADE)
+    feed = link("hmsdesk.Feed", fields.CASCADE)
     feed_id: int
-    feed_run = fields.ForeignKeyField(
-        "hmsdesk.FeedRun", related_name=False, null=True, on_delete=fields.SET_NULL
-    )
+    feed_run = optional_link("hmsdesk.FeedRun", fields.SET_NULL)
     feed_run_id: int | None  # the run that first sent this proposal
     external_ref = fields.CharField(max_length=96)
     line = fields.IntField()  # CSV line, or position in a JSON feed's rows (1-based)

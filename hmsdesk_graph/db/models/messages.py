@@ -9,13 +9,12 @@ from tortoise import fields
 from tortoise.models import Model
 
 from hmsdesk_graph.db.enums import DeliveryStatus
+from hmsdesk_graph.db.models.links import optional_link
 
 
 class MessageDelivery(Model):
     id = fields.IntField(primary_key=True)
-    appointment = fields.ForeignKeyField(
-        "hmsdesk.Appointment", related_name=False, null=True, on_delete=fields.SET_NULL
-    )
+    appointment = optional_link("hmsdesk.Appointment", fields.SET_NULL)
     appointment_id: int | None
     template = fields.CharField(max_length=48)
     recipient_ref = fields.CharField(max_length=72)

@@ -9,28 +9,10 @@ from tortoise.migrations.constraints import CheckConstraint
 from tortoise.models import Model
 
 from hmsdesk_graph.db.enums import CareSetting, PackageKind, Ward
-
-EXACTLY_ONE_OWNER = (
-    "(CASE WHEN practitioner_id IS NULL THEN 0 ELSE 1 END"
-    " + CASE WHEN hospital_id IS NULL THEN 0 ELSE 1 END"
-    " + CASE WHEN diagnostic_center_id IS NULL THEN 0 ELSE 1 END) = 1"
-)
+from hmsdesk_graph.db.models.links import EXACTLY_ONE_OWNER, ProviderOwned, link, optional_link
 
 
-class PricePackage(Model):
-    id = fields.IntField(primary_key=True)
-    practitioner = fields.ForeignKeyField(
-        "hmsdesk.Practitioner", related_name=False, null=True, on_delete=fields.CASCADE
-    )
-    practitioner_id: int | None
-    hospital = fields.ForeignKeyField(
-        "hmsdesk.Hospital", related_name=False, null=True, on_delete=fields.CASCADE
-    )
-    hospital_id: int | None
-    diagnostic_center = fields.ForeignKeyField(
-        "hmsdesk.DiagnosticCenter", related_name=False, null=True, on_delete=fields.CASCADE
-    )
-    diagnostic_center_id: int | None
+class PricePackage(ProviderOwned):
     name = fields.CharField(max_length=200)
     kind = fields.CharEnumField(PackageKind)
     ward = fields.CharEnumField(Ward, null=True)
@@ -44,9 +26,7 @@ class PricePackage(Model):
     approximate = fields.BooleanField(default=True)
     length_of_stay_days = fields.SmallIntField(null=True)
     external_ref = fields.CharField(max_length=96, null=True)  # the partner feed's row key
-    feed = fields.ForeignKeyField(
-        "hmsdesk.Feed", related_name=False, null=True, on_delete=fields.SET_NULL
-    )
+    feed = optional_link("hmsdesk.Feed", fields.SET_NULL)
     feed_id: int | None
     fetched_at = fields.DatetimeField(null=True)
     valid_until = fields.DatetimeField(null=True)
@@ -76,13 +56,9 @@ class PackageLabTest(Model):
     """A lab test included in a package (a single test is a package with one)."""
 
     id = fields.IntField(primary_key=True)
-    package = fields.ForeignKeyField(
-        "hmsdesk.PricePackage", related_name=False, on_delete=fields.CASCADE
-    )
+    package = link("hmsdesk.PricePackage", fields.CASCADE)
     package_id: int
-    lab_test = fields.ForeignKeyField(
-        "hmsdesk.LabTest", related_name=False, on_delete=fields.RESTRICT
-    )
+    lab_test = link("hmsdesk.LabTest", fields.RESTRICT)
     lab_test_id: int
 
     class Meta:

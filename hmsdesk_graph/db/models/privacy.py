@@ -8,15 +8,14 @@ from tortoise import fields
 from tortoise.models import Model
 
 from hmsdesk_graph.db.enums import ConsentPurpose, ErasureStatus
+from hmsdesk_graph.db.models.links import link
 
 
 class Consent(Model):
     """Append-only: the latest row per patient and purpose is the current answer."""
 
     id = fields.IntField(primary_key=True)
-    patient = fields.ForeignKeyField(
-        "hmsdesk.Patient", related_name=False, on_delete=fields.CASCADE
-    )
+    patient = link("hmsdesk.Patient", fields.CASCADE)
     patient_id: int
     purpose = fields.CharEnumField(ConsentPurpose)
     granted = fields.BooleanField()

@@ -10,17 +10,47 @@ from tortoise.models import Model
 from hmsdesk_graph.db.enums import BookingMode, Gender, HospitalKind, PractitionerStatus
 
 
-class Practitioner(Model):
-    id = fields.IntField(primary_key=True)
+class Listed:
+    """The columns every provider has: its page, its city, its partner, its private phone
+    (ciphertext and lookup hash), published-review counts and row times."""
+
     slug = fields.CharField(max_length=128, unique=True)
-    name = fields.CharField(max_length=128)
-    gender = fields.CharEnumField(Gender)
     city = fields.ForeignKeyField("hmsdesk.City", related_name=False, on_delete=fields.RESTRICT)
     city_id: int
     partner = fields.ForeignKeyField(
         "hmsdesk.Partner", related_name=False, null=True, on_delete=fields.SET_NULL
     )
     partner_id: int | None
+    phone_ciphertext = fields.TextField(null=True)
+    phone_hash = fields.CharField(max_length=64, null=True, db_index=True)
+    # Kept in step by review publishing; review summaries read them.
+    rating_count = fields.IntField(default=0)
+    rating_sum = fields.IntField(default=0)
+    recommend_count = fields.IntField(default=0)
+    search_text = fields.TextField(null=True)  # derived by db.search_index.refresh()
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+
+class Facility(Listed):
+    """The columns a hospital and a diagnostic center share besides: where it is, its name."""
+
+    name = fields.CharField(max_length=160)
+    locality = fields.ForeignKeyField(
+        "hmsdesk.Locality", related_name=False, on_delete=fields.RESTRICT
+    )
+    locality_id: int
+    address = fields.TextField()
+    lat = fields.FloatField()
+    lng = fields.FloatField()
+    accreditations = fields.JSONField(default=list)  # [{name, validUntil}]
+    open_24x7 = fields.BooleanField(default=False)
+
+
+class Practitioner(Listed, Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=128)
+    gender = fields.CharEnumField(Gender)
     registration_number = fields.CharField(max_length=32)
     council = fields.CharField(max_length=96)
     qualifications = fields.JSONField(default=list)  # [{degree, college, year}]
@@ -31,13 +61,8 @@ class Practitioner(Model):
     about = fields.TextField(default="")
     verified = fields.BooleanField(default=False)
     status = fields.CharEnumField(PractitionerStatus, default=PractitionerStatus.ACTIVE)
-    phone_ciphertext = fields.TextField(null=True)
-    phone_hash = fields.CharField(max_length=64, null=True, db_index=True)
     email_ciphertext = fields.TextField(null=True)
     email_hash = fields.CharField(max_length=64, null=True, db_index=True)
-    rating_count = fields.IntField(default=0)
-    rating_sum = fields.IntField(default=0)
-    recommend_count = fields.IntField(default=0)
     # Search columns, derived from practices and specialties by db.search_index.refresh().
     min_fee_paise = fields.BigIntField(null=True)
     video_consult = fields.BooleanField(null=True)
@@ -45,9 +70,6 @@ class Practitioner(Model):
     available_days = fields.SmallIntField(null=True)  # bit 0 = Monday … bit 6 = Sunday
     lat = fields.FloatField(null=True)
     lng = fields.FloatField(null=True)
-    search_text = fields.TextField(null=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
-    updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "practitioner"
@@ -72,39 +94,14 @@ class PractitionerSpecialty(Model):
         indexes = (("specialty_id", "practitioner_id"),)
 
 
-class Hospital(Model):
+class Hospital(Facility, Model):
     id = fields.IntField(primary_key=True)
-    slug = fields.CharField(max_length=128, unique=True)
-    name = fields.CharField(max_length=160)
     kind = fields.CharEnumField(HospitalKind)
-    city = fields.ForeignKeyField("hmsdesk.City", related_name=False, on_delete=fields.RESTRICT)
-    city_id: int
-    locality = fields.ForeignKeyField(
-        "hmsdesk.Locality", related_name=False, on_delete=fields.RESTRICT
-    )
-    locality_id: int
-    partner = fields.ForeignKeyField(
-        "hmsdesk.Partner", related_name=False, null=True, on_delete=fields.SET_NULL
-    )
-    partner_id: int | None
-    address = fields.TextField()
-    lat = fields.FloatField()
-    lng = fields.FloatField()
     beds = fields.IntField(default=0)
     icu_beds = fields.IntField(default=0)
     established = fields.SmallIntField(null=True)
-    accreditations = fields.JSONField(default=list)  # [{name, validUntil}]
     amenities = fields.JSONField(default=list)
-    open_24x7 = fields.BooleanField(default=False)
     emergency = fields.BooleanField(default=False)
-    phone_ciphertext = fields.TextField(null=True)
-    phone_hash = fields.CharField(max_length=64, null=True, db_index=True)
-    rating_count = fields.IntField(default=0)
-    rating_sum = fields.IntField(default=0)
-    recommend_count = fields.IntField(default=0)
-    search_text = fields.TextField(null=True)  # derived by db.search_index.refresh()
-    created_at = fields.DatetimeField(auto_now_add=True)
-    updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "hospital"
@@ -157,36 +154,18 @@ class PractitionerRole(Model):
         indexes = (("hospital_id", "practitioner_id"),)
 
 
-class DiagnosticCenter(Model):
+class DiagnosticCenter(Facility, Model):
     id = fields.IntField(primary_key=True)
-    slug = fields.CharField(max_length=128, unique=True)
-    name = fields.CharField(max_length=160)
-    city = fields.ForeignKeyField("hmsdesk.City", related_name=False, on_delete=fields.RESTRICT)
-    city_id: int
-    locality = fields.ForeignKeyField(
-        "hmsdesk.Locality", related_name=False, on_delete=fields.RESTRICT
-    )
-    locality_id: int
-    partner = fields.ForeignKeyField(
-        "hmsdesk.Partner", related_name=False, null=True, on_delete=fields.SET_NULL
-    )
-    partner_id: int | None
-    address = fields.TextField()
-    lat = fields.FloatField()
-    lng = fields.FloatField()
-    accreditations = fields.JSONField(default=list)
     home_collection = fields.BooleanField(default=False)
     home_collection_fee_paise = fields.BigIntField(null=True)
     report_turnaround_hours = fields.SmallIntField(default=24)
-    open_24x7 = fields.BooleanField(default=False)
-    phone_ciphertext = fields.TextField(null=True)
-    phone_hash = fields.CharField(max_length=64, null=True, db_index=True)
-    rating_count = fields.IntField(default=0)
-    rating_sum = fields.IntField(default=0)
-    recommend_count = fields.IntField(default=0)
-    search_text = fields.TextField(null=True)  # derived by db.search_index.refresh()
-    created_at = fields.DatetimeField(auto_now_add=True)
-    updated_at = fields.DatetimeField(auto_now=True)
+    # Sample collection, booked per window: {"MON": [["07:00", "13:00"]], ...} (IST). NULL: no
+    # hours published (only a 24x7 center is bookable then). Nullable columns because
+    # tortoise's AddField cannot add NOT NULL columns to a table that has rows.
+    weekly_hours = fields.JSONField(null=True)
+    collection_window_minutes = fields.SmallIntField(null=True, default=60)
+    collection_capacity = fields.SmallIntField(null=True, default=4)  # visits per window
+    home_collection_capacity = fields.SmallIntField(null=True, default=2)  # per window
 
     class Meta:
         table = "diagnostic_center"

@@ -7,6 +7,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from hmsdesk_graph.db.enums import CampaignStatus, Channel, EventKind, TargetKind
+from hmsdesk_graph.db.models.links import link, optional_link
 
 
 class Partner(Model):
@@ -23,20 +24,16 @@ class Partner(Model):
 
 class Campaign(Model):
     id = fields.IntField(primary_key=True)
-    partner = fields.ForeignKeyField(
-        "hmsdesk.Partner", related_name=False, on_delete=fields.CASCADE
-    )
+    partner = link("hmsdesk.Partner", fields.CASCADE)
     partner_id: int
     name = fields.CharField(max_length=160)
     target_kind = fields.CharEnumField(TargetKind)
     target_id = fields.IntField()
-    city = fields.ForeignKeyField("hmsdesk.City", related_name=False, on_delete=fields.RESTRICT)
+    city = link("hmsdesk.City", fields.RESTRICT)
     city_id: int
     zone = fields.CharField(max_length=32, null=True)
     locality_ids = fields.JSONField(default=list)
-    specialty = fields.ForeignKeyField(
-        "hmsdesk.Specialty", related_name=False, null=True, on_delete=fields.RESTRICT
-    )
+    specialty = optional_link("hmsdesk.Specialty", fields.RESTRICT)
     specialty_id: int | None
     committed_impressions = fields.IntField()
     delivered_impressions = fields.IntField(default=0)

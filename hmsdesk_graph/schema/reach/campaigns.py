@@ -12,6 +12,7 @@ from hmsdesk_graph.db.enums import CampaignStatus, TargetKind
 from hmsdesk_graph.reach.clock import now_utc
 from hmsdesk_graph.reach.placement import PacingState, pacing_of
 from hmsdesk_graph.schema.catalog import City, Locality, Specialty
+from hmsdesk_graph.schema.linked import linked
 from hmsdesk_graph.schema.node import to_global_id
 from hmsdesk_graph.schema.providers import Provider, load_provider
 
@@ -81,8 +82,7 @@ class Campaign:
 
     @strawberry.field
     async def city(self, info: Info) -> City | None:
-        row = await info.context.loaders.city_by_id.load(self._row.city_id)
-        return City.from_row(row) if row else None
+        return await linked(info.context.loaders.city_by_id, self._row.city_id, City.from_row)
 
     @strawberry.field(description="Targeted localities (empty: the zone, or the whole city).")
     async def localities(self, info: Info) -> list[Locality]:
@@ -91,10 +91,8 @@ class Campaign:
 
     @strawberry.field(description="Targeted specialty (null: searches of any specialty).")
     async def specialty(self, info: Info) -> Specialty | None:
-        if self._row.specialty_id is None:
-            return None
-        row = await info.context.loaders.specialty_by_id.load(self._row.specialty_id)
-        return Specialty.from_row(row) if row else None
+        loader = info.context.loaders.specialty_by_id
+        return await linked(loader, self._row.specialty_id, Specialty.from_row)
 
     @strawberry.field
     def pacing(self) -> CampaignPacing:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import strawberry
 
@@ -14,14 +14,13 @@ from hmsdesk_graph.reach.funnel import DateRange, Funnel
 from hmsdesk_graph.reach.quality import Quality
 from hmsdesk_graph.reach.reputation import Reputation, WeekRatings, weeks_of
 from hmsdesk_graph.schema.catalog import Locality, Specialty
+from hmsdesk_graph.schema.linked import linked
 from hmsdesk_graph.schema.money import rupees
-from hmsdesk_graph.schema.reviews import MIN_RECOMMENDATIONS_FOR_PERCENT
-
-_CENT = Decimal("0.01")
-
-
-def _mean(total: int, count: int) -> Decimal | None:
-    return (Decimal(total) / count).quantize(_CENT, ROUND_HALF_UP) if count else None
+from hmsdesk_graph.schema.reviews import (
+    MIN_RECOMMENDATIONS_FOR_PERCENT,
+    mean_rating,
+    percent_recommended,
+)
 
 
 @strawberry.type(description="What patients did with listings (exact counts) and the rates.")
@@ -94,9 +93,6 @@ class ReachReputation:
     @classmethod
     def of(cls, rep: Reputation, span: DateRange) -> ReachReputation:
         n = rep.reviews
-        percent = None
-        if n >= MIN_RECOMMENDATIONS_FOR_PERCENT:
-            percent = int((Decimal(100 * rep.recommended) / n).quantize(Decimal(1), ROUND_HALF_UP))
         weeks = []
         for monday in weeks_of(span):
             week = rep.weeks.get(monday, WeekRatings())
@@ -104,13 +100,13 @@ class ReachReputation:
                 RatingWeek(
                     week_starting=monday,
                     reviews=week.reviews,
-                    average_rating=_mean(week.rating_sum, week.reviews),
+                    average_rating=mean_rating(week.rating_sum, week.reviews),
                 )
             )
         return cls(
             reviews=n,
-            average_rating=_mean(rep.rating_sum, n),
-            recommend_percent=percent,
+            average_rating=mean_rating(rep.rating_sum, n),
+            recommend_percent=percent_recommended(rep.recommended, n),
             reply_rate=round(rep.replied / n, 4) if n else None,
             awaiting_reply=rep.awaiting_reply,
             weekly=weeks,
@@ -190,14 +186,10 @@ class PeerBenchmark:
 
     @strawberry.field(description="The locality compared within.")
     async def locality(self, info: Info) -> Locality | None:
-        if self._locality_id is None:
-            return None
-        row = await info.context.loaders.locality_by_id.load(self._locality_id)
-        return Locality.from_row(row) if row else None
+        loader = info.context.loaders.locality_by_id
+        return await linked(loader, self._locality_id, Locality.from_row)
 
     @strawberry.field(description="The specialty compared within (null: any).")
     async def specialty(self, info: Info) -> Specialty | None:
-        if self._specialty_id is None:
-            return None
-        row = await info.context.loaders.specialty_by_id.load(self._specialty_id)
-        return Specialty.from_row(row) if row else None
+        loader = info.context.loaders.specialty_by_id
+        return await linked(loader, self._specialty_id, Specialty.from_row)

@@ -9,7 +9,7 @@ import strawberry
 
 from hmsdesk_graph.db.enums import CareSetting, PackageKind, Ward
 from hmsdesk_graph.reach.prices import PackageDraft
-from hmsdesk_graph.schema.prices import PricePackage
+from hmsdesk_graph.schema.providers import PricePackage
 
 
 @strawberry.input(description='One package of your price list; prices in rupees, e.g. "1250.50".')

@@ -1,0 +1,146 @@
+"""Running a plan: one batch per field per level, the response built by plain code.
+
+No resolver is called per object and no future is made per key: a level's fetch receives every
+parent at once, and the fields without a resolver are attribute reads serialised by the schema
+type's own `serialize`. Whatever the general executor would answer differently (a null where
+the schema says non-null, an error) raises `Fallback`, and the whole request runs there instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, cast
+
+from graphql.execution.values import get_argument_values
+from strawberry.types.arguments import convert_arguments
+from strawberry.types.nodes import convert_selections
+
+from hmsdesk_graph.compiled.plan import FieldPlan
+from hmsdesk_graph.context import Context, Info
+from hmsdesk_graph.workers.events import HeldEvents
+
+if TYPE_CHECKING:
+    from hmsdesk_graph.api.root import HmsdeskSchema
+
+
+class Fallback(Exception):
+    """This request must be answered by the general executor (nothing has been sent yet)."""
+
+
+@dataclass(slots=True)
+class Run:
+    """One request on the compiled path: its context, variables and held-back events."""
+
+    schema: HmsdeskSchema
+    context: Context
+    variables: Any  # graphql-core's coerced VariableValues
+    held: HeldEvents = field(default_factory=HeldEvents)
+    # Lean rows a joined fetch already read, by model and id: a later level's by-id fetch of
+    # the same model takes them from here instead of sending a statement.
+    rows: dict[type, dict[int, Any]] = field(default_factory=dict)
+
+    @property
+    def info(self) -> Info:
+        # The shared resolvers read nothing from Info but its context.
+        return cast(Info, SimpleNamespace(context=self.context))
+
+    def info_for(self, plan: FieldPlan) -> Info:
+        """Info for a root resolver: its context and what the field selects (a resolver may
+        plan its statements by what is asked, e.g. totalCount with facets)."""
+        graphql_info = SimpleNamespace(fragments={}, variable_values=self.variables)
+        selected = convert_selections(cast(Any, graphql_info), [plan.node])
+        return cast(Info, SimpleNamespace(context=self.context, selected_fields=selected))
+
+    def arguments(self, plan: FieldPlan) -> dict[str, Any]:
+        """The field's arguments as the resolver's Python keyword arguments."""
+        raw = get_argument_values(plan.definition, plan.node, self.variables)
+        converted: dict[str, Any] = convert_arguments(
+            raw,
+            plan.strawberry_field.arguments,
+            scalar_registry=self.schema.schema_converter.scalar_registry,
+            config=self.schema.config,
+        )
+        return converted
+
+
+def _leaf(plan: FieldPlan, value: Any) -> Any:
+    serialize = plan.serialize
+    assert serialize is not None
+    if value is None:
+        if not plan.nullable:
+            raise Fallback
+        return None
+    if not plan.is_list:
+        return serialize(value)
+    out: list[Any] = []
+    for item in value:
+        if item is None:
+            if not plan.item_nullable:
+                raise Fallback
+            out.append(None)
+        else:
+            out.append(serialize(item))
+    return out
+
+
+async def _objects(run: Run, plan: FieldPlan, values: list[Any]) -> list[Any]:
+    """Complete an object field for every parent: its children planned over all items at once."""
+    children = plan.children
+    assert children is not None
+    flat: list[Any] = []
+    for value in values:
+        if value is None:
+            if not plan.nullable:
+                raise Fallback
+        elif plan.is_list:
+            for item in value:
+                if item is None:
+                    if not plan.item_nullable:
+                        raise Fallback
+                else:
+                    flat.append(item)
+        else:
+            flat.append(value)
+    done = iter(await complete(run, children, flat))
+    out: list[Any] = []
+    for value in values:
+        if value is None:
+            out.append(None)
+        elif plan.is_list:
+            out.append([None if item is None else next(done) for item in value])
+        else:
+            out.append(next(done))
+    return out
+
+
+async def complete(run: Run, plans: list[FieldPlan], parents: list[Any]) -> list[dict[str, Any]]:
+    """The response objects for `parents`, one level: fetches of the level run together."""
+    if not parents:
+        return []
+    batches = [p for p in plans if p.fetch is not None]
+    fetched: dict[str, list[Any]] = {}
+    if len(batches) == 1:
+        only = batches[0]
+        assert only.fetch is not None
+        fetched[only.key] = await only.fetch(run, only, parents)
+    elif batches:
+        results = await asyncio.gather(
+            *(p.fetch(run, p, parents) for p in batches if p.fetch is not None)
+        )
+        fetched = {p.key: r for p, r in zip(batches, results, strict=True)}
+    columns: list[list[Any]] = []
+    for plan in plans:
+        if plan.fetch is not None:
+            values = fetched[plan.key]
+        else:
+            attr = plan.attr
+            assert attr is not None
+            values = [getattr(parent, attr) for parent in parents]
+        if plan.children is None:
+            columns.append([_leaf(plan, v) for v in values])
+        else:
+            columns.append(await _objects(run, plan, values))
+    keys = [plan.key for plan in plans]
+    return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]

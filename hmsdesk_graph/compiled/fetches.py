@@ -1,0 +1,389 @@
+"""The set-based fetch behind each compiled field that has a resolver.
+
+Root fields call the same resolvers the general executor calls (validation, paging, sponsored
+slots and listing events stay in one place). Nested fields call the loaders' batch functions
+once per level with every parent's key, and build the same schema objects the resolvers build,
+so the attribute-read fields below them answer exactly alike. Only public fields are here:
+nothing in this table depends on who is asking, and a field missing from it is not compiled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from tortoise.models import Model
+
+from hmsdesk_graph.compiled.execute import Run
+from hmsdesk_graph.compiled.plan import Fetch, FieldPlan
+from hmsdesk_graph.compiled.views import HospitalView, PractitionerRoleView, PricePackageView
+from hmsdesk_graph.db import models
+from hmsdesk_graph.db.enums import TargetKind
+from hmsdesk_graph.db.sql import SqlBuilder, columns
+from hmsdesk_graph.loaders import prices as price_batches
+from hmsdesk_graph.loaders import providers as provider_batches
+from hmsdesk_graph.loaders import reviews as review_batches
+from hmsdesk_graph.loaders.base import grouped_by
+from hmsdesk_graph.loaders.lean import lean_by_ids, lean_class, lean_rows, prefixed_columns
+from hmsdesk_graph.loaders.prices import PackagesKey
+from hmsdesk_graph.loaders.providers import HospitalPractitionerCountKey, HospitalPractitionersKey
+from hmsdesk_graph.loaders.reviews import RatingCounts, ReviewsKey, TargetKey
+from hmsdesk_graph.pagination import check_first, scope_of
+from hmsdesk_graph.resolvers.facility_search import resolve_search_hospitals
+from hmsdesk_graph.resolvers.providers import (
+    resolve_diagnostic_center,
+    resolve_hospital,
+    resolve_practitioner,
+)
+from hmsdesk_graph.resolvers.search import resolve_search_practitioners
+from hmsdesk_graph.schema.catalog import City, LabTest, Specialty, specialty_id_for_slug
+from hmsdesk_graph.schema.connection import make_connection
+from hmsdesk_graph.schema.prices import price_source
+from hmsdesk_graph.schema.providers import Practitioner, Review
+from hmsdesk_graph.schema.reviews import ReviewSummary
+
+K = TypeVar("K")
+
+
+def _same(row: Any) -> Any:
+    return row
+
+
+def _unique(keys: Sequence[K]) -> list[K]:
+    return list(dict.fromkeys(keys))
+
+
+def _root(resolver: Callable[..., Any]) -> Fetch:
+    """A root field: the general path's own resolver, called once."""
+
+    async def fetch(run: Run, plan: FieldPlan, parents: list[Any]) -> list[Any]:
+        return [await resolver(run.info_for(plan), **run.arguments(plan))]
+
+    return fetch
+
+
+async def _method(run: Run, plan: FieldPlan, parents: list[Any]) -> list[Any]:
+    """A resolver taking only `self` (totalCount, facets): it cannot depend on the viewer."""
+    method = plan.strawberry_field.base_resolver.wrapped_func
+    results = [method(parent) for parent in parents]
+    if results and inspect.isawaitable(results[0]):
+        return list(await asyncio.gather(*results))
+    return results
+
+
+async def _with_info(run: Run, plan: FieldPlan, parents: list[Any]) -> list[Any]:
+    """A resolver of `self` and `info` that reads only public rows through the request's
+    loaders (the edge's distance): every parent's call is batched by the same loaders."""
+    method = plan.strawberry_field.base_resolver.wrapped_func
+    return list(await asyncio.gather(*(method(parent, run.info) for parent in parents)))
+
+
+async def _by_ids(
+    run: Run, model: type[Model], ids: list[int | None], build: Callable[[Any], Any]
+) -> list[Any]:
+    """Lean rows by id for every parent in one statement (none when a joined fetch of this
+    request already read them all), built into schema objects."""
+    known = run.rows.get(model, {})
+    missing = _unique([i for i in ids if i is not None and i not in known])
+    rows = {**known, **await lean_by_ids(model, missing)} if missing else known
+    found = {key: build(rows[key]) for key in _unique([i for i in ids if i in rows])}
+    return [None if i is None else found.get(i) for i in ids]
+
+
+async def _lists_by_ids(
+    batch: Callable[[Sequence[int]], Any], ids: list[int], build: Callable[[Any], Any]
+) -> list[Any]:
+    wanted = _unique(ids)
+    rows = await batch(wanted)
+    found = {key: [build(r) for r in group] for key, group in zip(wanted, rows, strict=True)}
+    return [found[i] for i in ids]
+
+
+def _city(run: Run, plan: FieldPlan, parents: list[Any]) -> Any:
+    return _by_ids(run, models.City, [p._row.city_id for p in parents], City.from_row)
+
+
+def _locality(run: Run, plan: FieldPlan, parents: list[Any]) -> Any:
+    # A lean locality row answers Locality's fields (slug, name, lat, lng) as from_row would.
+    return _by_ids(run, models.Locality, [p._row.locality_id for p in parents], _same)
+
+
+def _practitioner_specialties(run: Run, plan: FieldPlan, parents: list[Any]) -> Any:
+    return _lists_by_ids(
+        provider_batches.load_specialties_by_practitioner,
+        [p._row.pk for p in parents],
+        Specialty.from_row,
+    )
+
+
+def _hospital_specialties(run: Run, plan: FieldPlan, parents: list[Any]) -> Any:
+    return _lists_by_ids(
+        provider_batches.load_specialties_by_hospital,
+        [p._row.pk for p in parents],
+        Specialty.from_row,
+    )
+
+
+def _child(plan: FieldPlan, name: str) -> FieldPlan | None:
+    return next((c for c in plan.children or () if c.name == name), None)
+
+
+async def _practices(run: Run, plan: FieldPlan, parents: list[Any]) -> list[Any]:
+    """Practices of every practitioner; the hospitals (and their localities) the selection
+    shows are read in the same statement and kept for the next levels' by-id fetches."""
+    ids = [p._row.pk for p in parents]
+    hospital = _child(plan, "hospital")
+    if hospital is None:
+        rows = await provider_batches.role_rows_by_practitioner(_unique(ids))
+    else:
+        rows = await _practices_joined(run, _unique(ids), _child(hospital, "locality") is not None)
+    roles = grouped_by(lean_rows(models.PractitionerRole, rows), lambda r: r.practitioner_id)
+    return [[PractitionerRoleView(r) for r in roles.get(i, [])] for i in ids]
+
+
+async def _practices_joined(run: Run, ids: list[int], locality: bool) -> list[dict[str, Any]]:
+    """`role_rows_by_practitioner`, each row with its hospital's columns (`h__`) and, when
+    asked, its hospital's locality's (`l__`): one statement instead of three."""
+    q = SqlBuilder()
+    select = [
+        columns(models.PractitionerRole, "r"),
+        prefixed_columns(models.Hospital, "h", "h__"),
+    ]
+    joins = " LEFT JOIN hospital h ON h.id = r.hospital_id"
+    if locality:
+        select.append(prefixed_columns(models.Locality, "l", "l__"))
+        joins += " LEFT JOIN locality l ON l.id = h.locality_id"
+    rows = await q.fetch(
+        f"SELECT {', '.join(select)} FROM practitioner_role r{joins}"
+        f" WHERE r.practitioner_id {q.in_ints(ids)}"
+        " ORDER BY r.practitioner_id, r.consultation_fee_paise, r.id"
+    )
+    for model, prefix, wanted in (
+        (models.Hospital, "h__", True),
+        (models.Locality, "l__", locality),
+    ):
+        if not wanted:
+            continue
+        lean = lean_class(model, prefix)
+        known = run.rows.setdefault(model, {})
+        for row in rows:
+            if row[f"{prefix}id"] is not None:
+                known.setdefault(int(row[f"{prefix}id"]), lean(row))
+    return rows
+
+
+def _role_hospital(run: Run, plan: FieldPlan, parents: list[Any]) -> Any:
+    return _by_ids(run, models.Hospital, [p._row.hospital_id for p in parents], HospitalView)
+
+
+def _center_lab_tests(run: Run, plan: FieldPlan, parents: list[Any]) -> Any:
+    return _lists_by_ids(
+        provider_batches.load_lab_tests_by_diagnostic_center,
+        [p._row.pk for p in parents],
+        LabTest.from_row,
+    )
+
+
+def _package_includes(run: Run, plan: FieldPlan, parents: list[Any]) -> Any:
+    return _lists_by_ids(
+        price_batches.load_lab_tests_by_package, [p._row.pk for p in parents], LabTest.from_row
+    )
+
+
+async def _hospital_practitioners(run: Run, plan: FieldPlan, parents: list[Any]) -> list[Any]:
+    """Hospital.practitioners for every hospital of the level, as its resolver pages them."""
+    ctx = run.context
+    args = run.arguments(plan)
+    specialty = args.get("specialty")
+    specialty_id = await specialty_id_for_slug(run.info, specialty) if specialty else None
+    pages = []
+    for parent in parents:
+        scope = scope_of("Hospital.practitioners", hospital=parent._row.pk, specialty=specialty_id)
+        page = ctx.cursors.page(scope, args.get("first"), args.get("after"), ctx.settings)
+        key = HospitalPractitionersKey(parent._row.pk, specialty_id, page.first, page.after)
+        pages.append((scope, page, key))
+    wanted = _unique([key for _, _, key in pages])
+    found = dict(
+        zip(wanted, await provider_batches.load_practitioners_by_hospital(wanted), strict=True)
+    )
+
+    def counter(hospital_id: int) -> Callable[[], Awaitable[int]]:
+        async def count() -> int:
+            key = HospitalPractitionerCountKey(hospital_id, specialty_id)
+            return (await provider_batches.load_practitioner_counts_by_hospital([key]))[0]
+
+        return count
+
+    return [
+        make_connection(
+            found[key],
+            page,
+            scope=scope,
+            codec=ctx.cursors,
+            key=lambda p: (p.name, p.pk),
+            node=Practitioner.from_row,
+            count=counter(key.hospital_id),
+        )
+        for scope, page, key in pages
+    ]
+
+
+def _packages(kind: TargetKind) -> Fetch:
+    async def fetch(run: Run, plan: FieldPlan, parents: list[Any]) -> list[Any]:
+        args = run.arguments(plan)
+        size = check_first(args.get("first"), run.context.settings)
+        keys = [
+            PackagesKey(kind, p._row.pk, args.get("kind"), args.get("ward"), size) for p in parents
+        ]
+        rows = await price_batches.package_rows_by_owner(_unique(keys))
+        found = {
+            key: [PricePackageView(r) for r in lean_rows(models.PricePackage, group)]
+            for key, group in rows.items()
+        }
+        return [found[key] for key in keys]
+
+    return fetch
+
+
+# What a review summary shows that the target's own denormalised columns answer (rating_count,
+# rating_sum and recommend_count, kept by every path that publishes or moderates a review).
+_FROM_COLUMNS = frozenset({"count", "average", "recommendPercent"})
+
+
+@dataclass(frozen=True)
+class _ColumnCounts(RatingCounts):
+    """Rating counts from the target's columns: no count per star (distribution not asked)."""
+
+    total: int = 0
+    total_rating: int = 0
+
+    @property
+    def count(self) -> int:
+        return self.total
+
+    @property
+    def rating_sum(self) -> int:
+        return self.total_rating
+
+
+@lru_cache(maxsize=4096)
+def _summary_of(count: int, rating_sum: int, recommend: int) -> ReviewSummary:
+    """The summary of these totals, built once per worker: plans only read it, and a page
+    of cards repeats few distinct totals (from_counts costs ~4% of a search list's CPU)."""
+    return ReviewSummary.from_counts(
+        _ColumnCounts(by_rating={}, recommend=recommend, total=count, total_rating=rating_sum)
+    )
+
+
+def _summaries(kind: TargetKind) -> Fetch:
+    async def fetch(run: Run, plan: FieldPlan, parents: list[Any]) -> list[Any]:
+        if all(child.name in _FROM_COLUMNS for child in plan.children or ()):
+            # The parent rows (the page's, a by-id read's) already carry the totals.
+            return [
+                _summary_of(
+                    int(p._row.rating_count), int(p._row.rating_sum), int(p._row.recommend_count)
+                )
+                for p in parents
+            ]
+        keys = [TargetKey(kind, p._row.pk) for p in parents]
+        wanted = _unique(keys)
+        counts = await review_batches.load_review_summaries(wanted)
+        found = {key: ReviewSummary.from_counts(c) for key, c in zip(wanted, counts, strict=True)}
+        return [found[key] for key in keys]
+
+    return fetch
+
+
+def _reviews(kind: TargetKind) -> Fetch:
+    async def fetch(run: Run, plan: FieldPlan, parents: list[Any]) -> list[Any]:
+        ctx = run.context
+        args = run.arguments(plan)
+        pages = []
+        for parent in parents:
+            scope = scope_of("reviews", kind=kind.value, target=parent._row.pk)
+            page = ctx.cursors.page(scope, args.get("first"), args.get("after"), ctx.settings)
+            pages.append((scope, page, ReviewsKey(kind, parent._row.pk, page.first, page.after)))
+        wanted = _unique([key for _, _, key in pages])
+        rows = dict(zip(wanted, await review_batches.load_reviews_by_target(wanted), strict=True))
+
+        async def no_count() -> int:  # totalCount is not compiled: never called
+            raise AssertionError("totalCount is not on the compiled path")
+
+        return [
+            make_connection(
+                rows[key],
+                page,
+                scope=scope,
+                codec=ctx.cursors,
+                key=lambda r: (r.created_at, r.pk),
+                node=Review.from_row,
+                count=no_count,
+            )
+            for scope, page, key in pages
+        ]
+
+    return fetch
+
+
+async def _source(run: Run, plan: FieldPlan, parents: list[Any]) -> list[Any]:
+    rows = [p._row for p in parents]
+    feeds_wanted = _unique([r.feed_id for r in rows if r.feed_id])
+    feeds = dict(
+        zip(
+            feeds_wanted,
+            await price_batches.load_feed_sources(feeds_wanted) if feeds_wanted else [],
+            strict=True,
+        )
+    )
+    partner_wanted = _unique(
+        [r.pk for r in rows if feeds.get(r.feed_id) is None and r.external_ref is not None]
+    )
+    partners = dict(
+        zip(
+            partner_wanted,
+            await price_batches.load_listing_partners(partner_wanted) if partner_wanted else [],
+            strict=True,
+        )
+    )
+    return [price_source(r, feeds.get(r.feed_id), partners.get(r.pk)) for r in rows]
+
+
+FETCHES: dict[tuple[str, str], Fetch] = {
+    ("Query", "searchPractitioners"): _root(resolve_search_practitioners),
+    ("Query", "practitioner"): _root(resolve_practitioner),
+    ("Query", "hospital"): _root(resolve_hospital),
+    ("Query", "diagnosticCenter"): _root(resolve_diagnostic_center),
+    ("Query", "searchHospitals"): _root(resolve_search_hospitals),
+    ("HospitalSearchConnection", "totalCount"): _method,
+    ("HospitalSearchConnection", "facets"): _method,
+    ("PractitionerSearchConnection", "totalCount"): _method,
+    ("PractitionerSearchConnection", "facets"): _method,
+    ("PractitionerSearchEdge", "distanceKm"): _with_info,
+    ("Practitioner", "city"): _city,
+    ("Practitioner", "specialties"): _practitioner_specialties,
+    ("Practitioner", "practices"): _practices,
+    ("Practitioner", "pricePackages"): _packages(TargetKind.PRACTITIONER),
+    ("Practitioner", "reviewSummary"): _summaries(TargetKind.PRACTITIONER),
+    ("Practitioner", "reviews"): _reviews(TargetKind.PRACTITIONER),
+    ("PractitionerRole", "hospital"): _role_hospital,
+    ("Hospital", "city"): _city,
+    ("Hospital", "locality"): _locality,
+    ("Hospital", "specialties"): _hospital_specialties,
+    ("Hospital", "pricePackages"): _packages(TargetKind.HOSPITAL),
+    ("Hospital", "reviewSummary"): _summaries(TargetKind.HOSPITAL),
+    ("Hospital", "reviews"): _reviews(TargetKind.HOSPITAL),
+    ("DiagnosticCenter", "city"): _city,
+    ("DiagnosticCenter", "locality"): _locality,
+    ("DiagnosticCenter", "pricePackages"): _packages(TargetKind.DIAGNOSTIC_CENTER),
+    ("DiagnosticCenter", "reviewSummary"): _summaries(TargetKind.DIAGNOSTIC_CENTER),
+    ("DiagnosticCenter", "reviews"): _reviews(TargetKind.DIAGNOSTIC_CENTER),
+    ("PricePackage", "source"): _source,
+    ("PricePackage", "includes"): _package_includes,
+    ("DiagnosticCenter", "labTests"): _center_lab_tests,
+    ("Hospital", "practitioners"): _hospital_practitioners,
+    ("PractitionerConnection", "totalCount"): _method,
+}

@@ -1,0 +1,183 @@
+"""Plans: a committed operation's selection set walked once against the schema.
+
+Every field becomes a `FieldPlan`. A field without a resolver is read as an attribute of its
+parent object and serialised with the schema type's own `serialize` (the same function
+graphql-core's executor calls). A field with a resolver must have a set-based fetch in
+`compiled.fetches`; anything else (an unknown resolver, a directive, a fragment, an abstract
+type) means the operation has no plan and always runs on the general executor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLScalarType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    SelectionSetNode,
+)
+
+# One value per parent, in parent order: how a level with a resolver is filled in one batch.
+# Called as fetch(run, plan, parents); `Run` lives in compiled.execute, which imports this
+# module, so it is not named here (imports flow one way: fetches -> execute -> plan).
+Fetch = Callable[..., Awaitable[list[Any]]]
+
+
+class Unsupported(Exception):
+    """The document uses something the compiled path does not implement."""
+
+
+@dataclass(slots=True, eq=False)
+class FieldPlan:
+    """One selected field: where its value comes from and how it is completed."""
+
+    key: str  # the response key (alias or name)
+    name: str
+    node: FieldNode
+    definition: GraphQLField
+    strawberry_field: Any  # strawberry's StrawberryField, for argument conversion
+    attr: str | None  # the parent's attribute, for fields without a resolver
+    fetch: Fetch | None  # the level's batch, for fields with a resolver
+    nullable: bool
+    is_list: bool
+    item_nullable: bool
+    serialize: Callable[[Any], Any] | None  # leaves
+    children: list[FieldPlan] | None  # objects
+    type_name: str  # the named output type
+
+
+@dataclass(slots=True, eq=False)
+class OperationPlan:
+    """A planned operation: its definition (for variables) and its root fields."""
+
+    name: str | None
+    operation: OperationDefinitionNode
+    fields: list[FieldPlan]
+
+
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+
+
+def fast_serializer(named: GraphQLScalarType | GraphQLEnumType) -> Callable[[Any], Any]:
+    """The type's own `serialize`, skipped only where it would return the value unchanged."""
+    serialize = named.serialize
+    if named.name in ("String", "ID"):
+        return lambda v: v if type(v) is str else serialize(v)
+    if named.name == "Boolean":
+        return lambda v: v if type(v) is bool else serialize(v)
+    if named.name == "Int":
+        return lambda v: v if type(v) is int and _INT_MIN <= v <= _INT_MAX else serialize(v)
+    return serialize
+
+
+def _unwrap(type_: GraphQLOutputType) -> tuple[bool, bool, bool, Any]:
+    """(nullable, is list, item nullable, named type); lists of lists are not planned."""
+    nullable = not isinstance(type_, GraphQLNonNull)
+    inner: Any = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    if not isinstance(inner, GraphQLList):
+        return nullable, False, nullable, inner
+    item: Any = inner.of_type
+    item_nullable = not isinstance(item, GraphQLNonNull)
+    if isinstance(item, GraphQLNonNull):
+        item = item.of_type
+    if isinstance(item, GraphQLList):
+        raise Unsupported("nested lists")
+    return nullable, True, item_nullable, item
+
+
+def plan_selection(
+    schema: GraphQLSchema,
+    parent: GraphQLObjectType,
+    selection_set: SelectionSetNode,
+    fetches: dict[tuple[str, str], Fetch],
+) -> list[FieldPlan]:
+    """Plans for the fields of one selection set on `parent` (no fragments, no directives)."""
+    plans: list[FieldPlan] = []
+    seen: set[str] = set()
+    for selection in selection_set.selections:
+        if not isinstance(selection, FieldNode):
+            raise Unsupported("fragments")
+        if selection.directives:
+            raise Unsupported("directives")
+        name = selection.name.value
+        key = selection.alias.value if selection.alias else name
+        if key in seen:
+            raise Unsupported("a response key selected twice")
+        seen.add(key)
+        if name.startswith("__"):
+            raise Unsupported("introspection fields")
+        definition = parent.fields.get(name)
+        if definition is None:
+            raise Unsupported(f"unknown field {parent.name}.{name}")
+        nullable, is_list, item_nullable, named = _unwrap(definition.type)
+        strawberry_field = (definition.extensions or {}).get("strawberry-definition")
+        if strawberry_field is None:
+            raise Unsupported(f"{parent.name}.{name} is not a strawberry field")
+        fetch = fetches.get((parent.name, name))
+        attr: str | None = None
+        if fetch is None:
+            if strawberry_field.base_resolver is not None or selection.arguments:
+                raise Unsupported(f"{parent.name}.{name} has a resolver without a compiled fetch")
+            attr = strawberry_field.python_name
+        serialize: Callable[[Any], Any] | None = None
+        children: list[FieldPlan] | None = None
+        if isinstance(named, GraphQLScalarType | GraphQLEnumType):
+            if selection.selection_set is not None:
+                raise Unsupported("a selection on a leaf")
+            serialize = fast_serializer(named)
+        elif isinstance(named, GraphQLObjectType):
+            if selection.selection_set is None:
+                raise Unsupported("an object without a selection")
+            children = plan_selection(schema, named, selection.selection_set, fetches)
+        else:
+            raise Unsupported(f"abstract type {named}")
+        plans.append(
+            FieldPlan(
+                key=key,
+                name=name,
+                node=selection,
+                definition=definition,
+                strawberry_field=strawberry_field,
+                attr=attr,
+                fetch=fetch,
+                nullable=nullable,
+                is_list=is_list,
+                item_nullable=item_nullable,
+                serialize=serialize,
+                children=children,
+                type_name=named.name,
+            )
+        )
+    return plans
+
+
+def plan_operation(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fetches: dict[tuple[str, str], Fetch],
+) -> OperationPlan:
+    """The plan of one query operation; raises Unsupported when any part is not compiled."""
+    if operation.operation.value != "query" or schema.query_type is None:
+        raise Unsupported("only queries are compiled")
+    if operation.directives:
+        raise Unsupported("directives")
+    for definition in operation.variable_definitions or ():
+        if definition.directives:
+            raise Unsupported("directives")
+    fields = plan_selection(schema, schema.query_type, operation.selection_set, fetches)
+    for field in fields:
+        if field.fetch is None:
+            raise Unsupported("a root field without a compiled fetch")
+    return OperationPlan(
+        name=operation.name.value if operation.name else None, operation=operation, fields=fields
+    )

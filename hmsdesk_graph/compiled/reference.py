@@ -1,0 +1,76 @@
+"""City and specialty rows by slug, kept by the worker between compiled requests.
+
+The catalogue (cities, specialties) changes only through the seed and CLI jobs, which bump the
+`all` tag, and tag-bumping writes; a search resolves a city slug and specialty slugs on every
+request. Rows found are kept here and dropped as soon as the `city` or `all` tag version has
+moved; the versions are read at most every `recheck_s` seconds (one statement per worker per
+interval, not per request). A slug not found is never kept: it is asked again, so a row added
+without a bump is seen at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from hmsdesk_graph.db import models
+from hmsdesk_graph.loaders import providers
+from hmsdesk_graph.shared.cache_policy import Tag
+from hmsdesk_graph.shared.tag_versions import read_versions
+
+R = TypeVar("R")
+
+RECHECK_S = 5.0
+_TAGS = (Tag.ALL, Tag.CITY)
+
+
+class ReferenceSlugs:
+    """The worker's city and specialty rows by slug (read-only: never saved or changed)."""
+
+    def __init__(self, recheck_s: float = RECHECK_S) -> None:
+        self.recheck_s = recheck_s
+        self._cities: dict[str, models.City] = {}
+        self._specialties: dict[str, models.Specialty] = {}
+        self._versions: dict[str, int] | None = None
+        self._checked = float("-inf")
+        # Bumped whenever the rows are dropped: a load that started before a drop is not kept.
+        self._generation = 0
+
+    async def _fresh(self) -> None:
+        now = time.monotonic()
+        if now - self._checked < self.recheck_s:
+            return
+        self._checked = now  # before the await: concurrent requests do not read them again
+        versions = await read_versions(_TAGS)
+        if versions != self._versions:
+            self._cities, self._specialties = {}, {}
+            self._generation += 1
+            self._versions = versions
+
+    async def _lookup(
+        self,
+        store: Callable[[], dict[str, R]],
+        keys: Sequence[str],
+        load: Callable[[Sequence[str]], Awaitable[list[R | None]]],
+    ) -> list[R | None]:
+        await self._fresh()
+        rows = store()
+        missing = [k for k in keys if k not in rows]
+        if missing:
+            generation = self._generation
+            loaded = dict(zip(missing, await load(missing), strict=True))
+            if generation == self._generation:
+                store().update({k: row for k, row in loaded.items() if row is not None})
+            return [rows[k] if k in rows else loaded[k] for k in keys]
+        return [rows[k] for k in keys]
+
+    async def cities(self, keys: Sequence[str]) -> list[models.City | None]:
+        """Batch function of `city_by_slug`."""
+        return await self._lookup(lambda: self._cities, keys, providers.load_cities_by_slug)
+
+    async def specialties(self, keys: Sequence[str]) -> list[models.Specialty | None]:
+        """Batch function of `specialty_by_slug`."""
+        return await self._lookup(
+            lambda: self._specialties, keys, providers.load_specialties_by_slug
+        )

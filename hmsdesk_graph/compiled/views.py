@@ -1,0 +1,200 @@
+"""Lazy views: the hot schema objects of the read screens, over lean rows.
+
+Each view answers the attribute names of its strawberry type with exactly what the type's
+`from_row` computes, but only for the attributes a plan reads: a card that shows a hospital's
+name never decodes its accreditations. A view lacks any attribute it does not port, so a plan
+reading one fails and the request falls back to the general executor. The equality test
+(tests/compiled) holds every view to its `from_row`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from hmsdesk_graph.schema.money import CURRENCY, PriceRange, rupees
+from hmsdesk_graph.schema.node import to_global_id
+from hmsdesk_graph.schema.provider_values import (
+    WEEKDAYS,
+    Fees,
+    GeoPoint,
+    Qualification,
+    WeeklyHours,
+    accreditation_list,
+)
+
+
+class _Column:
+    """A view attribute that is the row's column of the same (or the given) name, as is."""
+
+    def __init__(self, column: str | None = None) -> None:
+        self.column = column
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.column = self.column or name
+
+    def __get__(self, view: _View | None, owner: type) -> Any:
+        if view is None:
+            return self
+        return getattr(view._row, self.column or "")
+
+
+class _View:
+    __slots__ = ("_row",)
+
+    def __init__(self, row: Any) -> None:
+        self._row = row
+
+
+class PractitionerView(_View):
+    """`Practitioner.from_row`, attribute by attribute."""
+
+    __slots__ = ()
+
+    @property
+    def id(self) -> str:
+        return to_global_id("Practitioner", self._row.pk)
+
+    slug = _Column()
+    name = _Column()
+    gender = _Column()
+    registration_number = _Column()
+    council = _Column()
+
+    @property
+    def qualifications(self) -> list[Qualification]:
+        return [
+            Qualification(degree=q["degree"], college=q.get("college"), year=q.get("year"))
+            for q in self._row.qualifications
+        ]
+
+    practising_since = _Column()
+
+    @property
+    def experience_years(self) -> Any:
+        return max(0, datetime.now(UTC).year - self._row.practising_since)
+
+    @property
+    def languages(self) -> list[str]:
+        return list(self._row.languages)
+
+    @property
+    def conditions_treated(self) -> list[str]:
+        return list(self._row.conditions)
+
+    @property
+    def services(self) -> list[str]:
+        return list(self._row.services)
+
+    about = _Column()
+    verified = _Column()
+    status = _Column()
+
+
+class PractitionerRoleView(_View):
+    """`PractitionerRole.from_row`, attribute by attribute."""
+
+    __slots__ = ()
+
+    @property
+    def id(self) -> str:
+        return to_global_id("PractitionerRole", self._row.pk)
+
+    @property
+    def fees(self) -> Fees:
+        row = self._row
+        video = row.video_fee_paise
+        return Fees(
+            consultation=rupees(row.consultation_fee_paise),
+            video=None if video is None else rupees(video),
+            currency=CURRENCY,
+            follow_up_free_days=row.follow_up_free_days,
+        )
+
+    @property
+    def weekly_hours(self) -> list[WeeklyHours]:
+        hours = self._row.weekly_hours or {}
+        return [
+            WeeklyHours(day=day, opens=str(span[0]), closes=str(span[1]))
+            for day in WEEKDAYS
+            for span in hours.get(day, [])
+        ]
+
+    booking_mode = _Column()
+    instant_booking = _Column("instant_eligible")
+    slot_minutes = _Column()
+
+
+class HospitalView(_View):
+    """`Hospital.from_row`, attribute by attribute."""
+
+    __slots__ = ()
+
+    @property
+    def id(self) -> str:
+        return to_global_id("Hospital", self._row.pk)
+
+    slug = _Column()
+    name = _Column()
+    kind = _Column()
+    address = _Column()
+
+    @property
+    def location(self) -> GeoPoint:
+        return GeoPoint(lat=self._row.lat, lng=self._row.lng)
+
+    beds = _Column()
+    icu_beds = _Column()
+    established = _Column()
+
+    @property
+    def accreditations(self) -> Any:
+        return accreditation_list(self._row.accreditations)
+
+    @property
+    def amenities(self) -> list[str]:
+        return list(self._row.amenities)
+
+    open_24x7 = _Column()
+    emergency = _Column()
+
+
+def _money(paise: int | None) -> Decimal | None:
+    return None if paise is None else rupees(paise)
+
+
+class PricePackageView(_View):
+    """`PricePackage.from_row`, attribute by attribute."""
+
+    __slots__ = ()
+
+    @property
+    def id(self) -> str:
+        return to_global_id("PricePackage", self._row.pk)
+
+    name = _Column()
+    kind = _Column()
+    ward = _Column()
+    setting = _Column()
+    procedure = _Column()
+
+    @property
+    def price(self) -> PriceRange:
+        row = self._row
+        return PriceRange(
+            min=rupees(row.price_min_paise),
+            max=rupees(row.price_max_paise),
+            currency=row.currency,
+            approximate=row.approximate,
+        )
+
+    @property
+    def list_price(self) -> Decimal | None:
+        return _money(self._row.list_price_paise)
+
+    @property
+    def offer_price(self) -> Decimal | None:
+        return _money(self._row.offer_price_paise)
+
+    length_of_stay_days = _Column()

@@ -1,0 +1,106 @@
+"""Lean rows for reads: a row read for display, without model hydration.
+
+`lean_rows(Model, rows)` wraps `SELECT` rows in a read-only object that answers the model's
+attribute names, converting a column (exactly as tortoise's `_init_from_db` would) only when
+it is read. A screen that never shows a jsonb column never decodes it, and no model instance is
+built. Lean rows are for the compiled read path (issue 10): never save or prime them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any, ClassVar
+
+from tortoise.models import Model
+
+from hmsdesk_graph.db.sql import SqlBuilder, columns, is_private_column
+
+Convert = Callable[[dict[str, Any]], Any]
+
+
+class LeanRow:
+    """Columns of one row under the model's attribute names, converted on read."""
+
+    __slots__ = ("_raw",)
+    _convert: ClassVar[dict[str, Convert]] = {}
+    _pk: ClassVar[str] = "id"
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self._raw = raw
+
+    @property
+    def pk(self) -> Any:
+        return self._raw[type(self)._pk]
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for names that are not slots or properties: the model's fields.
+        try:
+            convert = type(self)._convert[name]
+        except KeyError:
+            raise AttributeError(name) from None
+        return convert(self._raw)
+
+
+def _native(key: str) -> Convert:
+    return lambda raw: raw[key]
+
+
+def _default(key: str, field_type: Callable[[Any], Any]) -> Convert:
+    def convert(raw: dict[str, Any]) -> Any:
+        value = raw[key]
+        return None if value is None else field_type(value)
+
+    return convert
+
+
+def _complex(key: str, to_python: Callable[[Any], Any]) -> Convert:
+    return lambda raw: to_python(raw[key])
+
+
+@cache
+def lean_class(model: type[Model], prefix: str = "") -> type[LeanRow]:
+    """The lean row class of `model`, with its fields' conversions (those of _init_from_db).
+
+    With a `prefix`, the row's columns are read as `<prefix><column>`: the joined row of
+    `prefixed_columns` is wrapped as it is, never split into one dict per table.
+    """
+    meta = model._meta
+    convert: dict[str, Convert] = {}
+    for key, name, _ in meta.db_native_fields:
+        convert[name] = _native(prefix + key)
+    for key, name, field in meta.db_default_fields:
+        convert[name] = _default(prefix + key, field.field_type)
+    for key, name, field in meta.db_complex_fields:
+        convert[name] = _complex(prefix + key, field.to_python_value)
+    namespace: dict[str, Any] = {"__slots__": (), "_convert": convert, "_pk": prefix + "id"}
+    return type(f"Lean{model.__name__}", (LeanRow,), namespace)
+
+
+@cache
+def prefixed_columns(model: type[Model], alias: str, prefix: str) -> str:
+    """`columns(model, alias)` renamed `<prefix><column>`, for a joined read of several tables
+    (private columns still come back as NULL)."""
+    rendered = []
+    for name in sorted(model._meta.db_fields):
+        source = "NULL" if is_private_column(name, model._meta.db_table) else f'{alias}."{name}"'
+        rendered.append(f'{source} AS "{prefix}{name}"')
+    return ", ".join(rendered)
+
+
+def lean_rows(model: type[Model], rows: Sequence[dict[str, Any]]) -> list[Any]:
+    """Lean rows of `model` from `SELECT` rows of its columns (extra columns are ignored)."""
+    cls = lean_class(model)
+    return [cls(row) for row in rows]
+
+
+async def lean_by_ids(model: type[Model], ids: Sequence[int]) -> dict[int, Any]:
+    """Lean rows of `model` by id (public columns only, like every loader)."""
+    if not ids:
+        return {}
+    q = SqlBuilder()
+    table = model._meta.db_table
+    rows = await q.fetch(
+        f'SELECT {columns(model, "t")} FROM "{table}" t WHERE t.id {q.in_ints(ids)}'
+    )
+    return {int(row["id"]): lean_class(model)(row) for row in rows}

@@ -1,0 +1,2 @@
+"""Operability: structured logs, Prometheus metrics, tracing, progress output for long
+commands, CSV output of `query`."""

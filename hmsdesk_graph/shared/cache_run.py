@@ -1,0 +1,96 @@
+"""What one execution did that decides whether the response cache may keep its answer.
+
+Its own small module (no imports from the app) so resolvers, loaders and partner clients can
+report without import cycles. The cache sets a run around execution; outside one (CLI,
+mutations, uncached documents) reporting does nothing.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hmsdesk_graph.search.query import Near
+    from hmsdesk_graph.workers.events import ListingEvent
+
+# (campaign id, practitioner row) pairs in slot order, as search.sponsored returns them.
+Picks = list[tuple[int, dict[str, Any]]]
+PlaceFn = Callable[
+    [int, frozenset[int], tuple[int, ...], "Near | None", datetime], Awaitable[Picks]
+]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The arguments of one search's sponsored placement: enough to run it again on a hit."""
+
+    city_id: int
+    specialty_ids: tuple[int, ...]
+    locality_ids: tuple[int, ...]
+    near: tuple[float, float, float] | None  # lat, lng, radius km
+
+
+@dataclass
+class CacheRun:
+    """Why the answer may not be kept, the listing events it recorded, and the sponsored
+    placements it ran (a hit runs those again rather than showing stale sponsored slots)."""
+
+    refusals: set[str] = field(default_factory=set)
+    events: list[ListingEvent] = field(default_factory=list)
+    placements: list[Placement] = field(default_factory=list)
+    # Picks a cache lookup already made for this very search (it found the organic answer
+    # but not every sponsored edge): used instead of choosing again, so rotation turns once.
+    pinned: Picks | None = None
+
+    @property
+    def refused(self) -> str | None:
+        """One reason the answer may not be kept, if any (the first in name order)."""
+        return min(self.refusals) if self.refusals else None
+
+
+CURRENT: contextvars.ContextVar[CacheRun | None] = contextvars.ContextVar(
+    "hmsdesk_cache_run", default=None
+)
+
+
+def refuse(reason: str) -> None:
+    """The answer being computed must not be cached (``partner``, ``sponsored``, ...)."""
+    run = CURRENT.get()
+    if run is not None:
+        run.refusals.add(reason)
+
+
+async def placed(
+    place: PlaceFn,
+    city_id: int,
+    specialty_ids: frozenset[int],
+    locality_ids: tuple[int, ...],
+    near: Near | None,
+    now: datetime,
+) -> Picks:
+    """Run a search's sponsored placement, noting its arguments for the response cache.
+
+    Within a cached run the cache may have chosen already (see CacheRun.pinned); the
+    arguments let a later hit choose again for itself, so sponsored slots keep pacing and
+    rotating while the organic part of the answer comes from the cache.
+    """
+    run = CURRENT.get()
+    if run is not None:
+        run.placements.append(
+            Placement(
+                city_id=city_id,
+                specialty_ids=tuple(sorted(specialty_ids)),
+                locality_ids=tuple(locality_ids),
+                near=None if near is None else (near.lat, near.lng, near.radius_km),
+            )
+        )
+        if run.pinned is not None:
+            picks, run.pinned = run.pinned, None
+            if picks:
+                run.refusals.add("sponsored")  # as search.sponsored reports when rows exist
+            return picks
+    return await place(city_id, specialty_ids, locality_ids, near, now)

@@ -1,0 +1,62 @@
+"""Statements per compiled searchList (issue 10: <= 6 with background writes; the same for
+`first` 5, 20 and 100), and the worker's reference rows following catalogue changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hmsdesk_graph.db import models
+from hmsdesk_graph.shared.cache_policy import Tag
+from hmsdesk_graph.shared.tag_versions import bump
+from tests.compiled.conftest import CompiledWorld
+from tests.conftest import GraphQLClient
+
+OPERATIONS = Path(__file__).resolve().parents[2] / "schema" / "operations"
+SEARCH_LIST = (OPERATIONS / "searchList.graphql").read_text(encoding="utf-8")
+
+
+async def _run(app: Any, gql: GraphQLClient, variables: dict[str, Any]) -> tuple[Any, int]:
+    answered = app.state.compiled.answered
+    body = await gql.execute(SEARCH_LIST, variables)
+    assert app.state.compiled.answered == answered + 1, body  # answered by the plan
+    return body["data"], int(body["extensions"]["sqlStatements"])
+
+
+async def test_search_list_statements_do_not_grow_with_the_page(
+    app: Any, gql: GraphQLClient, world: CompiledWorld
+) -> None:
+    # The worker's catalogue rows are rechecked on a timer: not during this test.
+    app.state.compiled.reference.recheck_s = 3600.0
+    variables = {"city": "pune", "specialty": "cardiologist", "sort": "EXPERIENCE"}
+    # The first request reads the tag versions and the city and specialty rows once (and the
+    # search text vocabulary, once per worker).
+    await _run(app, gql, variables)
+    counts = {}
+    for first in (5, 20, 100):
+        data, counts[first] = await _run(app, gql, {**variables, "first": first})
+        edges = data["searchPractitioners"]["edges"]
+        organic = [e for e in edges if not e["sponsored"]]
+        assert organic and len(organic) <= first
+        assert all(e["node"]["practices"] for e in organic)
+    # Page, sponsored slots, practices with their hospitals and localities, packages; the
+    # review counts come with the page, the slugs from the worker's reference rows.
+    assert counts == {5: 4, 20: 4, 100: 4}
+
+
+async def test_reference_rows_follow_a_catalogue_change(
+    app: Any, gql: GraphQLClient, world: CompiledWorld
+) -> None:
+    app.state.compiled.reference.recheck_s = 0.0  # read the versions on every request
+    variables = {"city": "pune", "specialty": "dermatologist"}
+    before, _ = await _run(app, gql, variables)
+    assert before["searchPractitioners"]["edges"]
+    await models.Specialty.filter(slug="dermatologist").update(slug="skin-doctor")
+    await bump([Tag.CITY])
+    # The old slug is unknown now, on the compiled path as on the general one.
+    answered = app.state.compiled.answered
+    body = await gql.execute(SEARCH_LIST, variables)
+    assert app.state.compiled.answered == answered
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    after, _ = await _run(app, gql, {**variables, "specialty": "skin-doctor"})
+    assert after == before

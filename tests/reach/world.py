@@ -75,6 +75,13 @@ async def build_reach(ds: Dataset, people: People) -> ReachWorld:
     return ReachWorld(ds, people, x, y, x_campaign.pk, y_campaign.pk, x_keys, y_keys)
 
 
+def _moment(rng: random.Random, start: datetime) -> datetime:
+    """A moment of the IST day beginning at `start`, never in the future: today's events fall in
+    the part of the day that has passed, so a batch holds the same events at any hour."""
+    passed = int((datetime.now(UTC) - start).total_seconds())
+    return start + timedelta(seconds=rng.randint(0, max(0, min(86399, passed))))
+
+
 def synthetic_events(
     world: ReachWorld, days: int, seed: int = 7, extra_keys: list[Any] | None = None
 ) -> list[ListingEvent]:
@@ -93,9 +100,7 @@ def synthetic_events(
         for kind_target, pk in keys:
             for _ in range(rng.randint(0, 6)):
                 kind = rng.choice(KINDS)
-                moment = start + timedelta(seconds=rng.randint(0, 86399))
-                if moment > datetime.now(UTC):
-                    continue
+                moment = _moment(rng, start)
                 position = (
                     rng.choice([None, rng.randint(1, 20)]) if kind is EventKind.IMPRESSION else None
                 )
@@ -113,9 +118,7 @@ def synthetic_events(
             campaign = campaigns.get((kind_target, pk))
             if campaign is not None:
                 for _ in range(rng.randint(0, 4)):
-                    moment = start + timedelta(seconds=rng.randint(0, 86399))
-                    if moment > datetime.now(UTC):
-                        continue
+                    moment = _moment(rng, start)
                     events.append(
                         ListingEvent(
                             kind=EventKind.SPONSORED_IMPRESSION,

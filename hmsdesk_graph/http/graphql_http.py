@@ -306,6 +306,11 @@ class GraphQLEndpoint:
                 cached = await self.cache.lookup(
                     query, variables, operation_name, context, request.method
                 )
+            if cached.render is not None and await self._render_sponsored(
+                cached, query, variables, operation_name, context, counter, allowed
+            ):
+                # Counted as executed: the render's statements are this request's own.
+                probe = counter
             if cached.hit is not None:
                 return _after_sending(
                     self._cache_hit(cached, context, probe, response_type), recorder, held
@@ -365,6 +370,33 @@ class GraphQLEndpoint:
             body.setdefault("extensions", {})["cache"] = "MISS"
         response = graphql_response(body, status, response_type, headers or None)
         return _after_sending(response, recorder, held)
+
+    async def _render_sponsored(
+        self,
+        lookup: Lookup,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        context: Context,
+        counter: StatementCounter | None,
+        allowed: set[OperationType],
+    ) -> bool:
+        """Render only the sponsored edges a kept answer lacks (general executor) and make the
+        lookup a hit; False when that failed and the request must execute in full."""
+        try:
+            with counting(counter) if counter else nullcontext(), watching(lookup, context):
+                result = await self.schema.execute(
+                    query,
+                    variable_values=variables,
+                    context_value=context,
+                    operation_name=operation_name,
+                    allowed_operation_types=allowed,
+                )
+        except Exception:
+            logger.warning("rendering sponsored edges failed; executing in full", exc_info=True)
+            result = None
+        data = result.data if result is not None and not result.errors else None
+        return await lookup.amend(data)
 
     def _cache_hit(
         self,

@@ -47,9 +47,9 @@ from hmsdesk_graph.search.practitioners import (
     sort_keys,
 )
 from hmsdesk_graph.search.query import Near, key_of
-from hmsdesk_graph.search.sponsored import sponsored_practitioners
+from hmsdesk_graph.search.sponsored import complete_rows, sponsored_practitioners
 from hmsdesk_graph.search.text import understand
-from hmsdesk_graph.shared.cache_run import placed
+from hmsdesk_graph.shared.cache_run import placed, sponsored_only
 from hmsdesk_graph.workers.events import ListingEvent
 
 _KEY_COLUMNS = ("_id", "_k0", "_k1")
@@ -191,11 +191,12 @@ def _asks_for(selections: Iterable[Selection], name: str) -> bool:
 class _Totals:
     """`totalCount` and `facets` of one search: one statement between them when both are asked."""
 
-    def __init__(self, search: PractitionerSearch, together: bool) -> None:
+    def __init__(self, search: PractitionerSearch, together: bool, skip: bool = False) -> None:
         self.search = search
         self.together = together
         self._lock = asyncio.Lock()
-        self._summary: SearchSummary | None = None
+        # Skipped (a render of sponsored edges only, whose totals are never sent): no SQL.
+        self._summary: SearchSummary | None = SearchSummary(0, _NO_FACETS) if skip else None
 
     async def _both(self) -> SearchSummary:
         async with self._lock:
@@ -204,12 +205,15 @@ class _Totals:
             return self._summary
 
     async def count(self) -> int:
-        if not self.together:
+        if not self.together and self._summary is None:
             return await search_count(self.search)
         return (await self._both()).total
 
     async def facets(self) -> PractitionerFacets:
         return _facet_values((await self._both()).facets)
+
+
+_NO_FACETS = FacetCounts([], [], [], [], [])
 
 
 def _record_impressions(
@@ -312,10 +316,12 @@ async def resolve_search_practitioners(
     search = await build_practitioner_search(info, city, query, filter, near, sort)
     scope = _scope(search)
     page = ctx.cursors.page(scope, first, after, ctx.settings)
-    live = search.availability is not None and ctx.upstreams is not None
+    # The response cache renders a kept answer's new sponsored edges: no organic rows needed.
+    only_sponsored = sponsored_only()
+    live = search.availability is not None and ctx.upstreams is not None and not only_sponsored
     # A live availability filter drops rows after SQL: read ahead so a page still fills.
     fetch = Page(min(page.first * LIVE_READ_AHEAD, MAX_LIVE_ROWS), page.after) if live else page
-    rows = await search_page(search, fetch)
+    rows = [] if only_sponsored else await search_page(search, fetch)
     keys = sort_keys(SqlBuilder(), search)
     cursors = [ctx.cursors.encode(scope, key_of(row, keys)) for row in rows]
     for row in rows:
@@ -372,6 +378,8 @@ async def resolve_search_practitioners(
             search.near,
             search.now,
         )
+        # Picks a cache hit made hold ids only (rendering needs the rows).
+        picked = await complete_rows(picked)
         sponsored = list(
             zip([c for c, _ in picked], _practitioners(info, [r for _, r in picked]), strict=True)
         )
@@ -383,7 +391,8 @@ async def resolve_search_practitioners(
             )
             for _, p in sponsored
         ] + edges
-    _record_impressions(info, search, visible, sponsored, first_page=page.after is None)
+    if not only_sponsored:
+        _record_impressions(info, search, visible, sponsored, first_page=page.after is None)
     organic = edges[len(sponsored) :]
     end_cursor = organic[-1].cursor if organic else None
     next_page = len(practitioners) > page.first
@@ -391,7 +400,7 @@ async def resolve_search_practitioners(
         # Rows the live check dropped are behind the cursor: continue after the last one read.
         end_cursor, next_page = last_examined, has_next
     asked = info.selected_fields[0].selections if info.selected_fields else []
-    totals = _Totals(search, together=_asks_for(asked, "facets"))
+    totals = _Totals(search, together=_asks_for(asked, "facets"), skip=only_sponsored)
     return PractitionerSearchConnection(
         edges=edges,
         page_info=PageInfo(

@@ -30,7 +30,7 @@ from hmsdesk_graph.reach.placement import (
 from hmsdesk_graph.search.query import Near
 from hmsdesk_graph.shared.cache_run import refuse
 
-__all__ = ["MAX_SPONSORED", "sponsored_practitioners"]
+__all__ = ["MAX_SPONSORED", "complete_rows", "sponsored_practitioners"]
 
 # Enough rows for every campaign that can be eligible in one city x specialty; the pacing
 # check runs in Python on these.
@@ -68,8 +68,13 @@ async def sponsored_practitioners(
     locality_ids: tuple[int, ...],
     near: Near | None,
     now: datetime,
+    ids_only: bool = False,
 ) -> list[tuple[int, dict[str, Any]]]:
-    """Up to two (campaign id, practitioner row) pairs in slot order, in one statement."""
+    """Up to two (campaign id, practitioner row) pairs in slot order, in one statement.
+
+    `ids_only`: rows hold just the practitioner's id (a cache hit splices edges it rendered
+    before; a candidate's every column is most of this statement's cost). See complete_rows.
+    """
     q = SqlBuilder()
     today = now.astimezone(IST).date()
     specialties = sorted(set(specialty_ids))
@@ -89,7 +94,7 @@ async def sponsored_practitioners(
         "SELECT c.id AS _campaign, c.zone AS _zone, c.locality_ids AS _localities,"
         " c.committed_impressions AS _committed, c.delivered_impressions AS _delivered,"
         f" c.starts_on AS _starts, c.ends_on AS _ends, {place},"
-        f" {columns(models.Practitioner, 't')} FROM campaign c"
+        f" {'t.id AS id' if ids_only else columns(models.Practitioner, 't')} FROM campaign c"
         " JOIN practitioner t ON t.id = c.target_id"
         " WHERE c.target_kind = 'PRACTITIONER' AND c.status = 'ACTIVE'"
         f" AND c.city_id = {q.p(city_id)}"
@@ -118,6 +123,27 @@ async def sponsored_practitioners(
         candidates.append(Candidate(campaign_id, int(row["id"])))
     chosen = ROTATION.choose(candidates)
     return [(c.campaign_id, by_campaign[c.campaign_id]) for c in chosen]
+
+
+async def complete_rows(
+    picks: list[tuple[int, dict[str, Any]]],
+) -> list[tuple[int, dict[str, Any]]]:
+    """Picks with every practitioner column, fetched in one statement for those placed with
+    ids only; a practitioner gone meanwhile loses its slot."""
+    partial = [int(row["id"]) for _, row in picks if len(row) == 1]
+    if not partial:
+        return picks
+    q = SqlBuilder()
+    rows = await q.fetch(
+        f"SELECT {columns(models.Practitioner, 't')} FROM practitioner t"
+        f" WHERE t.id {q.in_ints(partial)} AND t.status = 'ACTIVE'"
+    )
+    full = {int(row["id"]): row for row in rows}
+    return [
+        (campaign, row if len(row) > 1 else full[int(row["id"])])
+        for campaign, row in picks
+        if len(row) > 1 or int(row["id"]) in full
+    ]
 
 
 def _day(q: SqlBuilder, day: date) -> date | str:

@@ -45,6 +45,9 @@ class CacheRun:
     # Picks a cache lookup already made for this very search (it found the organic answer
     # but not every sponsored edge): used instead of choosing again, so rotation turns once.
     pinned: Picks | None = None
+    # The run renders only those pinned sponsored edges, to splice into the kept answer: the
+    # search reads no organic rows, counts nothing and records no events (the hit does).
+    sponsored_only: bool = False
 
     @property
     def refused(self) -> str | None:
@@ -62,6 +65,12 @@ def refuse(reason: str) -> None:
     run = CURRENT.get()
     if run is not None:
         run.refusals.add(reason)
+
+
+def sponsored_only() -> bool:
+    """Whether this execution only renders sponsored edges for a kept answer (see CacheRun)."""
+    run = CURRENT.get()
+    return run is not None and run.sponsored_only
 
 
 async def placed(

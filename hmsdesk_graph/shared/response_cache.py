@@ -13,8 +13,10 @@ Sponsored slots: a search's organic part is kept, with the arguments of its spon
 placement and each sponsored edge it has rendered (by practitioner). A hit runs the placement
 again (one statement: campaigns keep pacing and rotating), splices the chosen edges in front of
 the organic ones and records their sponsored impressions; when a chosen practitioner's edge
-was never rendered for this search, the request executes with those very picks (so rotation
-turns once) and the entry learns the edge.
+was never rendered for this search, the document runs with those very picks (so rotation
+turns once) rendering the sponsored edges only (no organic rows, totals or facets: a few small
+statements), the entry learns them and the request is served as a hit; should that render
+fail, the request executes in full with the same picks and the entry learns from that.
 
 An entry is stored as bytes: one line of JSON (versions, expiry, events, placement, sponsored
 edges), then the answer's `data` already serialised, with a marker where sponsored edges go.
@@ -199,6 +201,9 @@ class Lookup:
     city_id: int | None = None
     # Sponsored edges an older entry of the same versions rendered (kept on a miss).
     rendered: dict[str, list[str]] = field(default_factory=dict)
+    # A kept answer lacking some picked sponsored edges: the run renders just those (amend()).
+    render: Entry | None = None
+    render_picks: Picks = field(default_factory=list)
 
     @contextmanager
     def watching(self, context: Context) -> Iterator[None]:
@@ -208,7 +213,9 @@ class Lookup:
             return
         token = CURRENT.set(self.run)
         inner = context.events
-        if inner is not None:
+        if self.run.sponsored_only:
+            context.events = None  # a render records nothing: the hit it becomes does
+        elif inner is not None:
             context.events = _Tap(inner, self.run)
         try:
             yield
@@ -270,6 +277,61 @@ class Lookup:
             # Sponsored slots that cannot be placed again on a hit: never kept.
             return None
         return Entry(meta, orjson.dumps(data))
+
+    async def amend(self, data: Any) -> bool:
+        """After a render of sponsored edges only: learn them into the kept entry and make this
+        lookup a hit on it; False (set up for a full run with the same picks) when it cannot."""
+        entry, picks = self.render, self.render_picks
+        self.render = None
+        learned = self._learned(entry, picks, data)
+        spliced = None if learned is None else learned.spliced(picks)
+        if learned is None or spliced is None or self.key is None:
+            self.run = CacheRun(pinned=picks)
+            self.rendered = dict(entry.meta.get("s") or {}) if entry is not None else {}
+            metrics.cache_lookups("response", 0, 1)
+            return False
+        try:
+            await self.cache.store_entry(self.key, learned)
+        except Exception:
+            logger.warning("storing a cached response failed", exc_info=True)
+        self._hit(learned, spliced, picks)
+        metrics.cache_lookups("response", 1, 0)
+        return True
+
+    def _learned(self, entry: Entry | None, picks: Picks, data: Any) -> Entry | None:
+        """`entry` with the sponsored edges a render produced, or None when the render produced
+        other than exactly the picked edges (an error, a refusal, organic rows)."""
+        run, paths = self.run, self.policy.edge_paths
+        if entry is None or run.refusals - {"sponsored"} or len(run.placements) != 1:
+            return None
+        if not isinstance(data, dict) or not paths:
+            return None
+        split = _split_sponsored(data, paths, len(picks))
+        if split is None:
+            return None
+        rest, edges = split
+        for path in paths:
+            node: Any = rest
+            for key in path:
+                node = node[key]
+            if node != [_MARKER]:
+                return None  # more edges than the picks: not a render of sponsored edges only
+        rendered = dict(entry.meta.get("s") or {})
+        # What concurrent renders in this process learned meanwhile is kept too.
+        latest = self.cache._local.get(self.key or "")
+        if latest is not None and latest.meta.get("v") == entry.meta.get("v"):
+            rendered.update(latest.meta.get("s") or {})
+        for (_, row), per_path in zip(picks, edges, strict=True):
+            rendered[str(row["id"])] = per_path
+        return Entry({**entry.meta, "s": rendered}, entry.data)
+
+    def _hit(self, entry: Entry, data: bytes, picks: Picks) -> None:
+        placement = entry.placement
+        self.hit = data
+        self.hit_extensions = dict(entry.meta.get("x") or {})
+        self.picks = picks
+        self.events = entry.meta.get("e") or []
+        self.city_id = placement.city_id if placement else None
 
     def hit_body(self, context: Context) -> bytes:
         """The cached answer, serialised (its events recorded again for this request)."""
@@ -378,8 +440,11 @@ class ResponseCache:
             logger.warning("response cache lookup failed; executing", exc_info=True)
             lookup.key = None
             lookup.hit = None
+            lookup.render = None
+            lookup.run = CacheRun()
             return lookup
-        metrics.cache_lookups("response", int(lookup.hit is not None), int(lookup.hit is None))
+        if lookup.render is None:  # a render is counted by amend(), once it knows
+            metrics.cache_lookups("response", int(lookup.hit is not None), int(lookup.hit is None))
         return lookup
 
     async def _serve(self, lookup: Lookup, entry: Entry) -> None:
@@ -394,18 +459,15 @@ class ResponseCache:
                 placement.locality_ids,
                 near,
                 datetime.now(UTC),
+                ids_only=True,
             )
         data = entry.spliced(picks)
         if data is None:
-            # A pick this entry never rendered: execute with the same picks, keep what it has.
-            lookup.run.pinned = picks
-            lookup.rendered = dict(entry.meta.get("s") or {})
+            # A pick this entry never rendered: render those edges with the same picks.
+            lookup.run = CacheRun(pinned=picks, sponsored_only=True)
+            lookup.render, lookup.render_picks = entry, picks
             return
-        lookup.hit = data
-        lookup.hit_extensions = dict(entry.meta.get("x") or {})
-        lookup.picks = picks
-        lookup.events = entry.meta.get("e") or []
-        lookup.city_id = placement.city_id if placement else None
+        lookup._hit(entry, data, picks)
 
     async def _entry(self, key: str, versions: dict[str, int]) -> Entry | None:
         """The entry under `key` if it is still valid: this process's copy, else the store's."""

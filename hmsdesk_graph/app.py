@@ -96,7 +96,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     events = EventRecorder()
     state = State()
     persisted = PersistedOperations.load(settings)
-    cache = ResponseCache(settings, schema._schema)
+    cache = ResponseCache(settings, schema._schema, events)
     endpoint = GraphQLEndpoint(
         schema, settings, context_factory(settings, events, state), persisted, cache
     )

@@ -5,8 +5,9 @@ Pacing. A campaign runs from 00:00 IST on `starts_on` to 24:00 IST on `ends_on`.
 paced allowance is ceil(committed x f) (never more than committed). It is eligible only while
 delivered < allowance, so delivery never runs ahead of an even spread over its days by more
 than the one impression that crosses the line (plus whatever other processes still hold in
-their unflushed event buffers, at most one flush interval of traffic). Under-delivery carries
-over: a quiet morning leaves room for the afternoon.
+their unflushed event buffers, at most one flush interval of traffic, and on response-cache
+hits what the offers kept for up to a second have not seen yet: shared.response_cache).
+Under-delivery carries over: a quiet morning leaves room for the afternoon.
 
 Rotation. Among the n eligible, sorted by campaign id, the t-th search that sees exactly this
 eligible set shows campaign t mod n first and campaign (t + s) mod n second, where the stride
@@ -23,13 +24,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from hmsdesk_graph.reach.clock import IST
 
 MAX_SPONSORED = 2
 _MICROSECOND = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def campaign_window(starts_on: date, ends_on: date) -> tuple[datetime, datetime]:
@@ -46,15 +48,30 @@ def elapsed_fraction(starts_on: date, ends_on: date, now: datetime) -> float:
     return min(1.0, max(0.0, (now - start) / (end - start)))
 
 
+def epoch_us(moment: datetime) -> int:
+    """An instant as whole microseconds since 1970 (UTC)."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def window_us(starts_on: date, ends_on: date) -> tuple[int, int]:
+    """The campaign's running time as (start, length), in microseconds (see epoch_us)."""
+    start, end = campaign_window(starts_on, ends_on)
+    return epoch_us(start), (end - start) // _MICROSECOND
+
+
+def allowance_at(committed: int, start_us: int, total_us: int, now_us: int) -> int:
+    """paced_allowance on a window in microseconds (window_us) at `now_us` (epoch_us)."""
+    elapsed = min(total_us, max(0, now_us - start_us))
+    return min(committed, -(-committed * elapsed // total_us))
+
+
 def paced_allowance(committed: int, starts_on: date, ends_on: date, now: datetime) -> int:
     """ceil(committed x elapsed fraction): how many impressions may be delivered by `now`.
 
     Integer microseconds keep it exact (no float rounding at the boundaries).
     """
-    start, end = campaign_window(starts_on, ends_on)
-    total = (end - start) // _MICROSECOND
-    elapsed = min(total, max(0, (now - start) // _MICROSECOND))
-    return min(committed, -(-committed * elapsed // total))
+    start_us, total_us = window_us(starts_on, ends_on)
+    return allowance_at(committed, start_us, total_us, epoch_us(now))
 
 
 def day_allowance(committed: int, starts_on: date, ends_on: date, day: date) -> int:

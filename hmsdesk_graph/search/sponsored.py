@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -24,14 +25,26 @@ from hmsdesk_graph.reach.placement import (
     ROTATION,
     Area,
     Candidate,
+    allowance_at,
     area_matches,
-    under_pace,
+    epoch_us,
+    window_us,
 )
 from hmsdesk_graph.search.query import Near
 from hmsdesk_graph.shared.cache_run import refuse
 
-__all__ = ["MAX_SPONSORED", "complete_rows", "sponsored_practitioners"]
+__all__ = [
+    "MAX_SPONSORED",
+    "Offer",
+    "OfferSet",
+    "campaign_offers",
+    "choose",
+    "complete_rows",
+    "headroom",
+    "sponsored_practitioners",
+]
 
+_NEVER = 2**63  # epoch microseconds no offer waits for
 # Enough rows for every campaign that can be eligible in one city x specialty; the pacing
 # check runs in Python on these.
 CANDIDATE_LIMIT = 500
@@ -62,6 +75,55 @@ def _area_sql(q: SqlBuilder, city_id: int, locality_ids: tuple[int, ...], near: 
     return ""
 
 
+@dataclass(frozen=True)
+class Offer:
+    """A running campaign whose area covers the search: it may fill a slot while under pace."""
+
+    campaign_id: int
+    committed: int
+    delivered: int
+    start_us: int  # its running time, as reach.placement.window_us gives it
+    total_us: int
+    row: dict[str, Any]  # the promoted practitioner (only its id when placed with ids only)
+
+    def under_pace(self, now_us: int) -> bool:
+        return self.delivered < allowance_at(self.committed, self.start_us, self.total_us, now_us)
+
+    def under_pace_from(self) -> int:
+        """The first instant (epoch microseconds) at which it is under pace: its allowance,
+        ceil(committed x elapsed / total), exceeds `delivered` once elapsed > delivered x
+        total / committed (delivered < committed: the statement keeps no other)."""
+        return self.start_us + self.delivered * self.total_us // self.committed + 1
+
+
+class OfferSet:
+    """A placement's offers, and those under pace until the next comes under pace: with
+    delivery fixed, allowances only grow, so the set under pace changes at known instants."""
+
+    def __init__(self, offers: list[Offer]) -> None:
+        self.offers = offers
+        self._since, self._until = 0, -1
+        self._under_pace: list[Candidate] = []
+        self._rows: dict[int, dict[str, Any]] = {}
+
+    def under_pace(self, now: datetime) -> tuple[list[Candidate], dict[int, dict[str, Any]]]:
+        """Candidates under pace at `now` (campaign id order) and their rows by campaign."""
+        t = epoch_us(now)
+        if not self._since <= t < self._until:
+            until = _NEVER
+            chosen: list[Offer] = []
+            for offer in self.offers:
+                start = offer.under_pace_from()
+                if t >= start:
+                    chosen.append(offer)
+                else:
+                    until = min(until, start)
+            self._since, self._until = t, until
+            self._under_pace = [Candidate(o.campaign_id, int(o.row["id"])) for o in chosen]
+            self._rows = {o.campaign_id: o.row for o in chosen}
+        return self._under_pace, self._rows
+
+
 async def sponsored_practitioners(
     city_id: int,
     specialty_ids: Iterable[int],
@@ -75,6 +137,19 @@ async def sponsored_practitioners(
     `ids_only`: rows hold just the practitioner's id (a cache hit splices edges it rendered
     before; a candidate's every column is most of this statement's cost). See complete_rows.
     """
+    offers = await campaign_offers(city_id, specialty_ids, locality_ids, near, now, ids_only)
+    return choose(offers, now)
+
+
+async def campaign_offers(
+    city_id: int,
+    specialty_ids: Iterable[int],
+    locality_ids: tuple[int, ...],
+    near: Near | None,
+    now: datetime,
+    ids_only: bool = False,
+) -> list[Offer]:
+    """The running campaigns of the search's city, specialty and area, in one statement."""
     q = SqlBuilder()
     today = now.astimezone(IST).date()
     specialties = sorted(set(specialty_ids))
@@ -105,8 +180,7 @@ async def sponsored_practitioners(
     if rows:
         # A running campaign could fill a slot here: pacing and rotation differ per search.
         refuse("sponsored")
-    by_campaign: dict[int, dict[str, Any]] = {}
-    candidates: list[Candidate] = []
+    offers: list[Offer] = []
     for row in rows:
         campaign_id = int(row.pop("_campaign"))
         zone = row.pop("_zone")
@@ -115,14 +189,30 @@ async def sponsored_practitioners(
         starts, ends = _as_date(row.pop("_starts")), _as_date(row.pop("_ends"))
         place_ids, zones = _split(row.pop("_place")), _split(row.pop("_zones"))
         search_area = Area(frozenset(int(i) for i in place_ids), frozenset(zones))
-        if not area_matches(zone, targeted, search_area):
-            continue
-        if not under_pace(delivered, committed, starts, ends, now):
-            continue
-        by_campaign[campaign_id] = row
-        candidates.append(Candidate(campaign_id, int(row["id"])))
-    chosen = ROTATION.choose(candidates)
-    return [(c.campaign_id, by_campaign[c.campaign_id]) for c in chosen]
+        if area_matches(zone, targeted, search_area):
+            start_us, total_us = window_us(starts, ends)
+            offers.append(Offer(campaign_id, committed, delivered, start_us, total_us, row))
+    return offers
+
+
+def choose(offers: list[Offer] | OfferSet, now: datetime) -> list[tuple[int, dict[str, Any]]]:
+    """The offers under pace at `now`, taking their turn in the rotation: slot order."""
+    candidates, rows = (offers if isinstance(offers, OfferSet) else OfferSet(offers)).under_pace(
+        now
+    )
+    return [(c.campaign_id, rows[c.campaign_id]) for c in ROTATION.choose(candidates)]
+
+
+def headroom(offers: list[Offer], now: datetime) -> int | None:
+    """How many more impressions every offer under pace at `now` can take before one of them
+    might not be (None: no offer is under pace)."""
+    t = epoch_us(now)
+    room = [
+        allowance_at(o.committed, o.start_us, o.total_us, t) - o.delivered
+        for o in offers
+        if o.under_pace(t)
+    ]
+    return min(room) if room else None
 
 
 async def complete_rows(

@@ -43,8 +43,9 @@ from graphql import GraphQLError, GraphQLSchema, parse
 from hmsdesk_graph.config import Settings
 from hmsdesk_graph.db.enums import EventKind, TargetKind
 from hmsdesk_graph.ops import metrics
+from hmsdesk_graph.reach.clock import IST
 from hmsdesk_graph.search.query import Near
-from hmsdesk_graph.search.sponsored import sponsored_practitioners
+from hmsdesk_graph.search.sponsored import OfferSet, campaign_offers, choose, headroom
 from hmsdesk_graph.shared.cache_policy import NOT_CACHEABLE, Policy, policy_for
 from hmsdesk_graph.shared.cache_run import CURRENT, CacheRun, Picks, Placement
 from hmsdesk_graph.shared.tag_versions import bump, cached_versions
@@ -65,6 +66,9 @@ MEMORY_ENTRIES = 2000
 # (the API refuses it, PostgreSQL cannot hold it), so no real value serialises to this.
 _MARKER = "\x00hmsdesk:sponsored-edges\x00"
 _MARKER_BYTES = orjson.dumps(_MARKER)
+# How long a hit may place sponsored slots from campaign offers read earlier (OfferMemo): about
+# one event-flush interval, the delay deliveries already take to reach the database.
+OFFER_TTL_S = 1.0
 
 
 class _Tap(EventRecorder):
@@ -368,15 +372,71 @@ def watching(lookup: Lookup | None, context: Context) -> AbstractContextManager[
     return lookup.watching(context) if lookup is not None else nullcontext()
 
 
+class OfferMemo:
+    """The campaign offers of each placement hits made lately, so a hit usually sends no SQL.
+
+    Offers are read again after OFFER_TTL_S, when the tag versions change (a campaign written
+    through the API), when the IST day turns, or once this process may have written enough
+    impressions to put an offer that was under pace over it (events written since the read
+    reach the smallest headroom). Pacing is decided on every hit from the offers and the time,
+    and the rotation turns on every hit, as without the memo. What it adds to the pacing bound
+    (reach.placement): deliveries it has not seen, other processes' or (for an offer that came
+    under pace after the read) this one's, for at most OFFER_TTL_S.
+    """
+
+    def __init__(
+        self, events: EventRecorder | None, max_placements: int = 1024, ttl_s: float = OFFER_TTL_S
+    ) -> None:
+        self.events = events
+        self.max_placements = max_placements
+        self.ttl_s = ttl_s
+        self._kept: OrderedDict[tuple[Any, ...], tuple[OfferSet, float, int, int | None]] = (
+            OrderedDict()
+        )
+
+    def _written(self) -> int:
+        return self.events.written if self.events is not None else 0
+
+    async def get(self, placement: Placement, versions: dict[str, int], now: datetime) -> OfferSet:
+        """The placement's offers: kept ones while still safe to use, else read again."""
+        day = now.astimezone(IST).date()
+        key = (placement, day, tuple(sorted(versions.items())))
+        kept = self._kept.get(key)
+        if kept is not None:
+            kept_set, read_at, written_at, room = kept
+            written = self._written() - written_at
+            if time.monotonic() - read_at < self.ttl_s and (room is None or written < room):
+                return kept_set
+        near = Near(*placement.near) if placement.near else None
+        written_at, read_at = self._written(), time.monotonic()
+        offers = await campaign_offers(
+            placement.city_id,
+            placement.specialty_ids,
+            placement.locality_ids,
+            near,
+            now,
+            ids_only=True,
+        )
+        kept_set = OfferSet(offers)
+        self._kept[key] = (kept_set, read_at, written_at, headroom(offers, now))
+        self._kept.move_to_end(key)
+        while len(self._kept) > self.max_placements:
+            self._kept.popitem(last=False)
+        return kept_set
+
+
 class ResponseCache:
     """Public query results in the shared store, invalidated by tag versions."""
 
-    def __init__(self, settings: Settings, schema: GraphQLSchema) -> None:
+    def __init__(
+        self, settings: Settings, schema: GraphQLSchema, events: EventRecorder | None = None
+    ) -> None:
         self.settings = settings
         self.schema = schema
         self.shared: SharedState | None = None  # set in the app lifespan
         self._policies: OrderedDict[str, Policy] = OrderedDict()
         self._local: OrderedDict[str, Entry] = OrderedDict()  # recent entries, either mode
+        self.offers = OfferMemo(events)
 
     @property
     def enabled(self) -> bool:
@@ -452,15 +512,9 @@ class ResponseCache:
         picks: Picks = []
         placement = entry.placement
         if placement is not None:
-            near = Near(*placement.near) if placement.near else None
-            picks = await sponsored_practitioners(
-                placement.city_id,
-                placement.specialty_ids,
-                placement.locality_ids,
-                near,
-                datetime.now(UTC),
-                ids_only=True,
-            )
+            now = datetime.now(UTC)
+            offers = await self.offers.get(placement, entry.meta.get("v") or {}, now)
+            picks = choose(offers, now)
         data = entry.spliced(picks)
         if data is None:
             # A pick this entry never rendered: render those edges with the same picks.

@@ -18,6 +18,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 from tortoise.transactions import in_transaction
@@ -209,6 +210,22 @@ def _rows(batch: list[ListingEvent]) -> list[_Row]:
     ]
 
 
+def _columns(batch: list[ListingEvent]) -> list[list[Any]]:
+    """The batch as one list per column (PostgreSQL's unnest arrays), built column by column:
+    at ~20k events a second per worker this runs on the request loop, so it is kept lean
+    (asyncpg sends an aware datetime as the instant it is, whatever its zone)."""
+    return [
+        [e.kind.value for e in batch],
+        [e.occurred_at for e in batch],
+        [e.target_kind.value for e in batch],
+        [e.target_id for e in batch],
+        [e.campaign_id for e in batch],
+        [e.channel.value for e in batch],
+        [e.city_id for e in batch],
+        [e.position for e in batch],
+    ]
+
+
 async def _write(batch: list[ListingEvent]) -> None:
     """The batch's events, their daily roll-up and campaign delivery, in one transaction.
 
@@ -222,15 +239,15 @@ async def _write(batch: list[ListingEvent]) -> None:
             if e.kind is EventKind.SPONSORED_IMPRESSION and e.campaign_id is not None
         ).items()
     )
-    rows = _rows(batch)
     async with in_transaction() as conn:
         if is_postgres(conn):
-            await conn.execute_query(_WRITE_PG, [list(c) for c in zip(*rows, strict=True)])
+            await conn.execute_query(_WRITE_PG, _columns(batch))
             if delivered:
                 ids, counts = zip(*delivered, strict=True)
                 await conn.execute_query(_DELIVERED_PG, [list(ids), list(counts)])
             return
         # SQLite keeps timestamps as the text tortoise writes: isoformat with a space.
+        rows = _rows(batch)
         text = orjson.dumps([(r[0], r[1].isoformat(" "), *r[2:]) for r in rows]).decode()
         # Same transaction: an event is in the daily stats exactly when it is stored.
         await conn.execute_query(_INSERT_SQLITE, [text])

@@ -23,6 +23,7 @@ from hmsdesk_graph.db.enums import (
     ReviewStatus,
     TargetKind,
 )
+from hmsdesk_graph.db.statements import StatementCounter, counting
 from hmsdesk_graph.http.persisted import default_manifest_path, load_manifest
 from hmsdesk_graph.identity.auth import Role, TokenService
 from hmsdesk_graph.reach.placement import ROTATION
@@ -304,6 +305,51 @@ async def test_sponsored_search_screens_hit_with_fresh_sponsored_slots(
         "target_id", "delivered_impressions"
     )
     assert dict(delivered) == dict(shown_sponsored)  # campaigns keep pacing on hits
+
+
+async def test_hits_place_sponsored_slots_from_offers_read_once(
+    app: Any, http: Any, dataset: Dataset
+) -> None:
+    variables = {"city": "pune", "query": "cardiologist", "first": 5}
+    partner = await models.Partner.first()
+    assert partner is not None
+    today = datetime.now(UTC).date()
+    for target in dataset.doctor_ids[-3:]:
+        await models.Campaign.create(
+            partner_id=partner.pk,
+            name=f"Offers {target}",
+            target_kind=TargetKind.PRACTITIONER,
+            target_id=target,
+            city_id=dataset.city_ids["pune"],
+            committed_impressions=100_000,
+            delivered_impressions=0,
+            starts_on=today - timedelta(days=1),
+            ends_on=today + timedelta(days=30),
+            status=CampaignStatus.ACTIVE,
+        )
+    # Longer than this test can take: the offers are read again only for the reasons below.
+    app.state.response_cache.offers.ttl_s = 600
+    for _ in range(4):  # a miss, then hits rendering each campaign's edge once
+        await _post(http, SEARCH, variables)
+    counter = StatementCounter(keep_text=True)
+    with counting(counter):
+        hits = [await _post(http, SEARCH, variables) for _ in range(6)]
+    assert [h.headers[HEADER] for h in hits] == ["HIT"] * 6
+    reads = [sql for sql, _ in counter.statements if "FROM campaign c" in sql]
+    assert reads == []  # each hit placed from the offers read before, with no statement
+    firsts = {h.json()["data"]["searchPractitioners"]["edges"][0]["node"]["id"] for h in hits}
+    assert len(firsts) == 3  # and the slots still rotate
+
+    # A flush of far fewer impressions than any offer's headroom keeps them (the next test has
+    # one that a flush can exhaust: the offers are read again).
+    await app.state.events.flush()
+    with counting(counter):
+        assert (await _post(http, SEARCH, variables)).headers[HEADER] == "HIT"
+    assert [sql for sql, _ in counter.statements if "FROM campaign c" in sql] == []
+    # A campaign written through the API bumps its tag: a miss, then offers read again.
+    await bump([Tag.CAMPAIGN])
+    with counting(counter):
+        assert (await _post(http, SEARCH, variables)).headers[HEADER] == "MISS"
 
 
 async def test_a_hit_drops_a_campaign_that_met_its_commitment(

@@ -80,6 +80,25 @@ async def _events(app: Any, kind: EventKind) -> int:
     return await models.ListingEvent.filter(kind=kind).count()
 
 
+async def _campaign(dataset: Dataset, target: int, committed: int) -> models.Campaign:
+    """A running campaign in Pune promoting `target`, written straight to the database."""
+    partner = await models.Partner.first()
+    assert partner is not None
+    today = datetime.now(UTC).date()
+    return await models.Campaign.create(
+        partner_id=partner.pk,
+        name=f"Cache test {target}",
+        target_kind=TargetKind.PRACTITIONER,
+        target_id=target,
+        city_id=dataset.city_ids["pune"],
+        committed_impressions=committed,
+        delivered_impressions=0,
+        starts_on=today - timedelta(days=1),
+        ends_on=today + timedelta(days=30),
+        status=CampaignStatus.ACTIVE,
+    )
+
+
 def test_the_policy_keeps_only_public_documents() -> None:
     schema = build_schema()._schema
 
@@ -245,24 +264,10 @@ async def test_sponsored_search_screens_hit_with_fresh_sponsored_slots(
     assert shown == 5
     assert await _events(app, EventKind.IMPRESSION) == 2 * shown  # the hit's edges counted
 
-    partner = await models.Partner.first()
-    assert partner is not None
-    today = datetime.now(UTC).date()
     targets = dataset.doctor_ids[-3:]
     assert len(set(targets)) == 3
     for target in targets:  # three campaigns for two slots: the slots rotate
-        await models.Campaign.create(
-            partner_id=partner.pk,
-            name=f"Cache test {target}",
-            target_kind=TargetKind.PRACTITIONER,
-            target_id=target,
-            city_id=dataset.city_ids["pune"],
-            committed_impressions=1000,
-            delivered_impressions=0,
-            starts_on=today - timedelta(days=1),
-            ends_on=today + timedelta(days=30),
-            status=CampaignStatus.ACTIVE,
-        )
+        await _campaign(dataset, target, committed=1000)
     await bump([Tag.CAMPAIGN])  # what createCampaign does
     statuses: list[str] = []
     statements: list[int] = []
@@ -311,22 +316,8 @@ async def test_hits_place_sponsored_slots_from_offers_read_once(
     app: Any, http: Any, dataset: Dataset
 ) -> None:
     variables = {"city": "pune", "query": "cardiologist", "first": 5}
-    partner = await models.Partner.first()
-    assert partner is not None
-    today = datetime.now(UTC).date()
     for target in dataset.doctor_ids[-3:]:
-        await models.Campaign.create(
-            partner_id=partner.pk,
-            name=f"Offers {target}",
-            target_kind=TargetKind.PRACTITIONER,
-            target_id=target,
-            city_id=dataset.city_ids["pune"],
-            committed_impressions=100_000,
-            delivered_impressions=0,
-            starts_on=today - timedelta(days=1),
-            ends_on=today + timedelta(days=30),
-            status=CampaignStatus.ACTIVE,
-        )
+        await _campaign(dataset, target, committed=100_000)
     # Longer than this test can take: the offers are read again only for the reasons below.
     app.state.response_cache.offers.ttl_s = 600
     for _ in range(4):  # a miss, then hits rendering each campaign's edge once
@@ -356,21 +347,7 @@ async def test_a_hit_drops_a_campaign_that_met_its_commitment(
     app: Any, http: Any, dataset: Dataset
 ) -> None:
     variables = {"city": "pune", "query": "cardiologist", "first": 5}
-    partner = await models.Partner.first()
-    assert partner is not None
-    today = datetime.now(UTC).date()
-    campaign = await models.Campaign.create(
-        partner_id=partner.pk,
-        name="Two impressions",
-        target_kind=TargetKind.PRACTITIONER,
-        target_id=dataset.doctor_ids[-1],
-        city_id=dataset.city_ids["pune"],
-        committed_impressions=2,
-        delivered_impressions=0,
-        starts_on=today - timedelta(days=1),
-        ends_on=today + timedelta(days=30),
-        status=CampaignStatus.ACTIVE,
-    )
+    campaign = await _campaign(dataset, dataset.doctor_ids[-1], committed=2)
     first = [await _post(http, SEARCH, variables) for _ in range(2)]
     assert [a.headers[HEADER] for a in first] == ["MISS", "HIT"]
     for answer in first:

@@ -187,7 +187,10 @@ def test_bench_on_postgres_runs_the_floor_and_prints_ratios(tmp_path: Path) -> N
             # Response-cache hits may read no table; misses and event writes still count.
             assert run["statements_all_per_request"] > 0
         else:
-            assert run["statements_all_per_request"] >= 1
+            # Requests in flight when the window opens or closes put their statements on one
+            # side of the count and themselves on the other: up to `concurrency` either way.
+            counted = round(run["statements_all_per_request"] * run["requests"])
+            assert counted >= run["requests"] - run["concurrency"]
     # Background writes (listing events) are counted beyond the request's own statements.
     assert (
         runs["searchList"]["statements_all_per_request"] >= runs["searchList"]["statements"]["min"]

@@ -15,8 +15,10 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
+from cachetools import LRUCache
 from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, parse, validate
-from graphql.execution.values import get_variable_values
+from graphql.execution.values import VariableValues, get_variable_values
 from graphql.language import Lexer, Source, TokenKind
 
 from hmsdesk_graph.compiled.execute import Fallback, Run, complete
@@ -37,6 +39,10 @@ if TYPE_CHECKING:
     from hmsdesk_graph.api.root import HmsdeskSchema
 
 logger = logging.getLogger("hmsdesk_graph.compiled")
+
+# Kept checks per plan: the few variable sets a screen rotates through, none of a huge body.
+_PRELUDES_PER_PLAN = 512
+_PRELUDE_KEY_MAX_BYTES = 2048
 
 __all__ = ["CompiledOperations", "Fallback"]
 
@@ -87,6 +93,7 @@ class CompiledOperations:
         self.skipped: dict[str, str] = {}  # operation file -> why it runs on the general path
         self.answered = 0  # requests answered by a plan (tests tell the two paths apart)
         self.reference = ReferenceSlugs()
+        self._preludes: dict[OperationPlan, LRUCache[bytes, Any]] = {}
         directory = Path(settings.operations_dir or default_operations_dir())
         self._known = frozenset[str]()
         if settings.compiled_operations and directory.is_dir():
@@ -127,6 +134,48 @@ class CompiledOperations:
             return None
         return plan
 
+    def _prelude(
+        self, plan: OperationPlan, variables: dict[str, Any] | None
+    ) -> tuple[int, VariableValues] | None:
+        """The cost and coerced variables of a plan run, None when the general path must
+        answer; kept per plan and variables, since they depend on nothing else."""
+        try:
+            key = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS) if variables else b""
+        except (TypeError, orjson.JSONEncodeError):
+            key = None  # a value orjson cannot write (an int past 64 bits): not kept
+        memo = self._preludes.setdefault(plan, LRUCache(maxsize=_PRELUDES_PER_PLAN))
+        if key is not None and key in memo:
+            kept: tuple[int, VariableValues] | None = memo[key]
+        else:
+            kept = self._checked(plan, variables)
+            if key is not None and len(key) <= _PRELUDE_KEY_MAX_BYTES:
+                memo[key] = kept
+        # The run may keep what it is given: a copy, so no request sees another's values.
+        return None if kept is None else (kept[0], kept[1]._replace(coerced=dict(kept[1].coerced)))
+
+    def _checked(
+        self, plan: OperationPlan, variables: dict[str, Any] | None
+    ) -> tuple[int, VariableValues] | None:
+        # The general path's pre-execution checks, with the same outcome: anything they would
+        # refuse is handed to the general executor, which refuses it with the same error.
+        graphql_schema = self.schema._schema
+        document = DocumentNode(definitions=(plan.operation,))
+        try:
+            self.text_bounds.check(graphql_schema, document, plan.operation, variables)
+        except BadUserInput:
+            return None
+        cost = operation_cost(
+            graphql_schema, document, plan.name, variables or {}, self.budgets.default_page_size
+        )
+        if cost is None:
+            return None
+        coerced = get_variable_values(
+            graphql_schema, plan.operation.variable_definitions or (), variables or {}
+        )
+        if isinstance(coerced, list):
+            return None  # graphql-core's own coercion errors, from the general path
+        return cost, coerced
+
     async def run(
         self, plan: OperationPlan, context: Context, variables: dict[str, Any] | None
     ) -> tuple[dict[str, Any], dict[str, Any]] | None:
@@ -136,25 +185,13 @@ class CompiledOperations:
         Listing events are held back and recorded only for a complete answer, so a request
         handed to the general path records them once.
         """
-        graphql_schema = self.schema._schema
-        # The general path's pre-execution checks, with the same outcome: anything they would
-        # refuse is handed to the general executor, which refuses it with the same error.
-        document = DocumentNode(definitions=(plan.operation,))
-        try:
-            self.text_bounds.check(graphql_schema, document, plan.operation, variables)
-        except BadUserInput:
+        prelude = self._prelude(plan, variables)
+        if prelude is None:
             return None
-        cost = operation_cost(
-            graphql_schema, document, plan.name, variables or {}, self.budgets.default_page_size
-        )
+        cost, coerced = prelude
         budget = self.budgets.for_role(context.viewer.role)
-        if cost is None or cost > budget:
+        if cost > budget:
             return None
-        coerced = get_variable_values(
-            graphql_schema, plan.operation.variable_definitions or (), variables or {}
-        )
-        if isinstance(coerced, list):
-            return None  # graphql-core's own coercion errors, from the general path
         record = record_var.get()
         if record is not None:
             record.operation = operation_label(plan.name, self._known)

@@ -137,6 +137,7 @@ async def _practices(run: Run, plan: FieldPlan, parents: list[Any]) -> list[Any]
     shows are read in the same statement and kept for the next levels' by-id fetches."""
     ids = [p._row.pk for p in parents]
     hospital = _child(plan, "hospital")
+    rows: Sequence[Any]
     if hospital is None:
         rows = await provider_batches.role_rows_by_practitioner(_unique(ids))
     else:
@@ -145,7 +146,7 @@ async def _practices(run: Run, plan: FieldPlan, parents: list[Any]) -> list[Any]
     return [[PractitionerRoleView(r) for r in roles.get(i, [])] for i in ids]
 
 
-async def _practices_joined(run: Run, ids: list[int], locality: bool) -> list[dict[str, Any]]:
+async def _practices_joined(run: Run, ids: list[int], locality: bool) -> Sequence[Any]:
     """`role_rows_by_practitioner`, each row with its hospital's columns (`h__`) and, when
     asked, its hospital's locality's (`l__`): one statement instead of three."""
     q = SqlBuilder()
@@ -157,7 +158,7 @@ async def _practices_joined(run: Run, ids: list[int], locality: bool) -> list[di
     if locality:
         select.append(prefixed_columns(models.Locality, "l", "l__"))
         joins += " LEFT JOIN locality l ON l.id = h.locality_id"
-    rows = await q.fetch(
+    rows = await q.fetch_rows(
         f"SELECT {', '.join(select)} FROM practitioner_role r{joins}"
         f" WHERE r.practitioner_id {q.in_ints(ids)}"
         " ORDER BY r.practitioner_id, r.consultation_fee_paise, r.id"

@@ -62,6 +62,12 @@ class SqlBuilder:
         rows: list[dict[str, Any]] = await self.conn.execute_query_dict(sql, self.params)
         return rows
 
+    async def fetch_rows(self, sql: str) -> Sequence[Any]:
+        """The driver's own read-only rows (asyncpg Records, sqlite3.Row), indexed by column
+        name: for readers that never change a row, without a dict copied per row."""
+        _, rows = await self.conn.execute_query(sql, self.params)
+        return rows
+
 
 def models_from_rows(model: type[M], rows: Sequence[dict[str, Any]]) -> list[M]:
     """Model instances from `SELECT t.*` rows (extra columns must be popped first)."""

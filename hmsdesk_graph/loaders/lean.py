@@ -88,7 +88,7 @@ def prefixed_columns(model: type[Model], alias: str, prefix: str) -> str:
     return ", ".join(rendered)
 
 
-def lean_rows(model: type[Model], rows: Sequence[dict[str, Any]]) -> list[Any]:
+def lean_rows(model: type[Model], rows: Sequence[Any]) -> list[Any]:
     """Lean rows of `model` from `SELECT` rows of its columns (extra columns are ignored)."""
     cls = lean_class(model)
     return [cls(row) for row in rows]
@@ -100,7 +100,7 @@ async def lean_by_ids(model: type[Model], ids: Sequence[int]) -> dict[int, Any]:
         return {}
     q = SqlBuilder()
     table = model._meta.db_table
-    rows = await q.fetch(
+    rows = await q.fetch_rows(
         f'SELECT {columns(model, "t")} FROM "{table}" t WHERE t.id {q.in_ints(ids)}'
     )
     return {int(row["id"]): lean_class(model)(row) for row in rows}

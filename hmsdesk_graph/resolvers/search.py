@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
@@ -253,7 +253,7 @@ def _record_impressions(
     recorder.record(events)
 
 
-def _practitioners(info: Info, rows: list[dict[str, Any]]) -> list[models.Practitioner]:
+def _practitioners(info: Info, rows: Sequence[Any]) -> list[models.Practitioner]:
     """Search rows as practitioners: lean rows on the compiled read path (issue 10)."""
     if info.context.lean_reads:
         return lean_rows(models.Practitioner, rows)
@@ -321,12 +321,14 @@ async def resolve_search_practitioners(
     live = search.availability is not None and ctx.upstreams is not None and not only_sponsored
     # A live availability filter drops rows after SQL: read ahead so a page still fills.
     fetch = Page(min(page.first * LIVE_READ_AHEAD, MAX_LIVE_ROWS), page.after) if live else page
-    rows = [] if only_sponsored else await search_page(search, fetch)
+    lean = ctx.lean_reads  # lean rows ignore the key columns: no copy to drop them from
+    rows = [] if only_sponsored else await search_page(search, fetch, read_only=lean)
     keys = sort_keys(SqlBuilder(), search)
     cursors = [ctx.cursors.encode(scope, key_of(row, keys)) for row in rows]
-    for row in rows:
-        for column in _KEY_COLUMNS:
-            row.pop(column, None)
+    if not lean:
+        for row in rows:
+            for column in _KEY_COLUMNS:
+                row.pop(column, None)
     practitioners = _practitioners(info, rows)
     ctx.loaders.prime_practitioners(practitioners)
     source: AvailabilitySource | None = None

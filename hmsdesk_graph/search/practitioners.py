@@ -12,7 +12,7 @@ there, grouped per practitioner).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -209,8 +209,9 @@ def sort_keys(q: SqlBuilder, s: PractitionerSearch) -> list[SortKey]:
     return [SortKey(_relevance(q, s), "_k0", True), by_id]
 
 
-async def search_page(s: PractitionerSearch, page: Page) -> list[dict[str, Any]]:
-    """Up to first + 1 practitioner rows in sort order, each with its sort key columns."""
+async def search_page(s: PractitionerSearch, page: Page, read_only: bool = False) -> Sequence[Any]:
+    """Up to first + 1 practitioner rows in sort order, each with its sort key columns
+    (the driver's read-only rows when `read_only`, else dicts a caller may change)."""
     q = SqlBuilder()
     keys = sort_keys(q, s)
     where = _conditions(q, s, near_joined=True)
@@ -224,7 +225,7 @@ async def search_page(s: PractitionerSearch, page: Page) -> list[dict[str, Any]]
             f" JOIN ({nearest_practices_sql(q, s.near)}) {NEAREST}"
             f" ON {NEAREST}.practitioner_id = t.id"
         )
-    return await q.fetch(
+    return await (q.fetch_rows if read_only else q.fetch)(
         f"SELECT {columns(models.Practitioner, 't')}, t.id AS _id"
         f"{', ' + selected if selected else ''}"
         f" FROM {from_} WHERE {' AND '.join(where)}"

@@ -182,5 +182,5 @@ def order_by(keys: list[SortKey]) -> str:
     return ", ".join(f"{k.alias} {'DESC' if k.descending else 'ASC'}" for k in keys)
 
 
-def key_of(row: dict[str, Any], keys: list[SortKey]) -> Key:
+def key_of(row: Any, keys: list[SortKey]) -> Key:
     return tuple(None if row[k.alias] is None else int(row[k.alias]) for k in keys)

@@ -60,3 +60,28 @@ async def test_reference_rows_follow_a_catalogue_change(
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     after, _ = await _run(app, gql, {**variables, "specialty": "skin-doctor"})
     assert after == before
+
+
+async def test_kept_checks_answer_each_variable_set_as_the_first_time(
+    app: Any, gql: GraphQLClient, world: CompiledWorld
+) -> None:
+    """The plan keeps its pre-execution checks per variable set: a repeat is neither refused
+    nor let through where the first run was not, and each set keeps its own cost."""
+    variables = {"city": "pune", "specialty": "cardiologist", "sort": "EXPERIENCE"}
+    costs = []
+    for first in (5, 100, 5, 100):
+        answered = app.state.compiled.answered
+        body = await gql.execute(SEARCH_LIST, {**variables, "first": first})
+        assert app.state.compiled.answered == answered + 1, body
+        costs.append(body["extensions"]["cost"]["requested"])
+    assert costs[0] == costs[2] < costs[1] == costs[3]
+    too_long = {**variables, "city": "x" * (app.state.settings.text_max_chars + 1)}
+    for _ in range(2):
+        answered = app.state.compiled.answered
+        body = await gql.execute(SEARCH_LIST, too_long)
+        assert app.state.compiled.answered == answered  # refused on the general path
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    unknown_sort = {**variables, "sort": "NOT_A_SORT"}
+    for _ in range(2):
+        body = await gql.execute(SEARCH_LIST, unknown_sort)
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

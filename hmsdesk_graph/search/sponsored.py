@@ -84,7 +84,7 @@ class Offer:
     delivered: int
     start_us: int  # its running time, as reach.placement.window_us gives it
     total_us: int
-    row: dict[str, Any]  # the promoted practitioner (only its id when placed with ids only)
+    row: Any  # the promoted practitioner's row (a dict of its id alone when placed by ids)
 
     def under_pace(self, now_us: int) -> bool:
         return self.delivered < allowance_at(self.committed, self.start_us, self.total_us, now_us)
@@ -165,7 +165,7 @@ async def campaign_offers(
             f" (SELECT {_list_agg(q, 'z.zone')} FROM locality z WHERE z.id IN ({area})"
             " AND z.zone IS NOT NULL) AS _zones"
         )
-    rows = await q.fetch(
+    rows = await q.fetch_rows(
         "SELECT c.id AS _campaign, c.zone AS _zone, c.locality_ids AS _localities,"
         " c.committed_impressions AS _committed, c.delivered_impressions AS _delivered,"
         f" c.starts_on AS _starts, c.ends_on AS _ends, {place},"
@@ -182,16 +182,18 @@ async def campaign_offers(
         refuse("sponsored")
     offers: list[Offer] = []
     for row in rows:
-        campaign_id = int(row.pop("_campaign"))
-        zone = row.pop("_zone")
-        targeted = _ids(row.pop("_localities"))
-        committed, delivered = int(row.pop("_committed")), int(row.pop("_delivered"))
-        starts, ends = _as_date(row.pop("_starts")), _as_date(row.pop("_ends"))
-        place_ids, zones = _split(row.pop("_place")), _split(row.pop("_zones"))
+        targeted = _ids(row["_localities"])
+        place_ids, zones = _split(row["_place"]), _split(row["_zones"])
         search_area = Area(frozenset(int(i) for i in place_ids), frozenset(zones))
-        if area_matches(zone, targeted, search_area):
-            start_us, total_us = window_us(starts, ends)
-            offers.append(Offer(campaign_id, committed, delivered, start_us, total_us, row))
+        if area_matches(row["_zone"], targeted, search_area):
+            committed, delivered = int(row["_committed"]), int(row["_delivered"])
+            start_us, total_us = window_us(_as_date(row["_starts"]), _as_date(row["_ends"]))
+            # A full row is the driver's read-only row: its campaign columns ride along
+            # unread (model and lean reads take only the practitioner's columns).
+            practitioner = {"id": row["id"]} if ids_only else row
+            offers.append(
+                Offer(int(row["_campaign"]), committed, delivered, start_us, total_us, practitioner)
+            )
     return offers
 
 

@@ -70,7 +70,8 @@ class SqlBuilder:
 
 
 def models_from_rows(model: type[M], rows: Sequence[dict[str, Any]]) -> list[M]:
-    """Model instances from `SELECT t.*` rows (extra columns must be popped first)."""
+    """Model instances from `SELECT t.*` rows, dicts or the driver's rows (tortoise reads each
+    field's column by name and ignores any other)."""
     return [model._init_from_db(**row) for row in rows]
 
 

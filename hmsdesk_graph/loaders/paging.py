@@ -20,18 +20,17 @@ async def first_rows_per_group(
     order_by: str,
     where: list[str],
     limit: int,
-) -> dict[Any, list[dict[str, Any]]]:
+) -> dict[Any, list[Any]]:
     """The first `limit` rows of each `group_by` value in `order_by` order, keyed by that
     value: a ROW_NUMBER window, so all the groups cost one statement however many there are.
     `select`, `order_by` and `where` name the columns with `alias`."""
-    rows = await q.fetch(
+    # The driver's read-only rows: model and lean reads take their columns and leave `_rn`.
+    rows = await q.fetch_rows(
         f"SELECT * FROM (SELECT {select}, ROW_NUMBER() OVER"
         f" (PARTITION BY {alias}.{group_by} ORDER BY {order_by}) AS _rn"
         f" FROM {table} {alias} WHERE {' AND '.join(where)}) x"
         f" WHERE x._rn <= {q.p(limit)} ORDER BY x.{group_by}, x._rn"
     )
-    for row in rows:
-        row.pop("_rn")
     return grouped_by(rows, itemgetter(group_by))
 
 

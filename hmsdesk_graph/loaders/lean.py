@@ -16,30 +16,21 @@ from tortoise.models import Model
 
 from hmsdesk_graph.db.sql import SqlBuilder, columns, is_private_column
 
-Convert = Callable[[dict[str, Any]], Any]
+Convert = Callable[[Any], Any]
 
 
 class LeanRow:
     """Columns of one row under the model's attribute names, converted on read."""
 
     __slots__ = ("_raw",)
-    _convert: ClassVar[dict[str, Convert]] = {}
     _pk: ClassVar[str] = "id"
 
-    def __init__(self, raw: dict[str, Any]) -> None:
+    def __init__(self, raw: Any) -> None:
         self._raw = raw
 
     @property
     def pk(self) -> Any:
         return self._raw[type(self)._pk]
-
-    def __getattr__(self, name: str) -> Any:
-        # Only reached for names that are not slots or properties: the model's fields.
-        try:
-            convert = type(self)._convert[name]
-        except KeyError:
-            raise AttributeError(name) from None
-        return convert(self._raw)
 
 
 def _native(key: str) -> Convert:
@@ -47,7 +38,7 @@ def _native(key: str) -> Convert:
 
 
 def _default(key: str, field_type: Callable[[Any], Any]) -> Convert:
-    def convert(raw: dict[str, Any]) -> Any:
+    def convert(raw: Any) -> Any:
         value = raw[key]
         return None if value is None else field_type(value)
 
@@ -56,6 +47,11 @@ def _default(key: str, field_type: Callable[[Any], Any]) -> Convert:
 
 def _complex(key: str, to_python: Callable[[Any], Any]) -> Convert:
     return lambda raw: to_python(raw[key])
+
+
+def _field(convert: Convert) -> property:
+    # A property per field: a plain descriptor read, not a failed lookup then __getattr__.
+    return property(lambda row: convert(row._raw))
 
 
 @cache
@@ -73,7 +69,8 @@ def lean_class(model: type[Model], prefix: str = "") -> type[LeanRow]:
         convert[name] = _default(prefix + key, field.field_type)
     for key, name, field in meta.db_complex_fields:
         convert[name] = _complex(prefix + key, field.to_python_value)
-    namespace: dict[str, Any] = {"__slots__": (), "_convert": convert, "_pk": prefix + "id"}
+    namespace: dict[str, Any] = {name: _field(c) for name, c in convert.items() if name != "pk"}
+    namespace.update({"__slots__": (), "_pk": prefix + "id"})
     return type(f"Lean{model.__name__}", (LeanRow,), namespace)
 
 

@@ -23,10 +23,17 @@ edges), then the answer's `data` already serialised, with a marker where sponsor
 A hit sends those bytes without parsing them. Each process keeps recent entries in memory too
 (in Redis mode a copy of what it read or wrote, checked against the same versions and expiry),
 so a hit usually costs no round trip at all.
+
+Misses fly once per process: while one request computes a missing answer, others of the same
+process asking for it wait for that one (at most FLIGHT_WAIT_S) and are served its entry as a
+hit, so a burst on a cold or just-expired answer costs one execution rather than one per
+request. Keys whose last answer could not be kept are not waited for.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import logging
 import time
@@ -66,6 +73,11 @@ MEMORY_ENTRIES = 2000
 # (the API refuses it, PostgreSQL cannot hold it), so no real value serialises to this.
 _MARKER = "\x00hmsdesk:sponsored-edges\x00"
 _MARKER_BYTES = orjson.dumps(_MARKER)
+# A miss for an answer another request of this process is computing waits for it this long at
+# most, then computes too: a burst on a cold or expired entry costs one execution, not one per
+# request. Keys whose last answer could not be kept are not waited for (no point).
+FLIGHT_WAIT_S = 3.0
+_UNKEPT = 1024  # keys remembered as not kept
 # How long a hit may place sponsored slots from campaign offers read earlier (OfferMemo): about
 # one event-flush interval, the delay deliveries already take to reach the database.
 OFFER_TTL_S = 1.0
@@ -208,6 +220,14 @@ class Lookup:
     # A kept answer lacking some picked sponsored edges: the run renders just those (amend()).
     render: Entry | None = None
     render_picks: Picks = field(default_factory=list)
+    # Set when this request computes an answer others of this process wait for (see settle).
+    flight: asyncio.Future[bool] | None = None
+
+    def settle(self, kept: bool = False) -> None:
+        """End this request's flight (once): waiters look again, or compute when not kept."""
+        flight, self.flight = self.flight, None
+        if flight is not None and self.key is not None:
+            self.cache.land(self.key, flight, kept)
 
     @contextmanager
     def watching(self, context: Context) -> Iterator[None]:
@@ -235,13 +255,16 @@ class Lookup:
             return {}
         if self.key is None or self.versions is None:
             return {}
+        kept = False
         if status == 200 and "errors" not in body:
             entry = self._entry(body)
             if entry is not None:
                 try:
                     await self.cache.store_entry(self.key, entry)
+                    kept = True
                 except Exception:
                     logger.warning("storing a cached response failed", exc_info=True)
+        self.settle(kept)
         return self.cache.status_headers("MISS")
 
     def _entry(self, body: dict[str, Any]) -> Entry | None:
@@ -437,6 +460,8 @@ class ResponseCache:
         self._policies: OrderedDict[str, Policy] = OrderedDict()
         self._local: OrderedDict[str, Entry] = OrderedDict()  # recent entries, either mode
         self.offers = OfferMemo(events)
+        self._flights: dict[str, asyncio.Future[bool]] = {}  # answers being computed, by key
+        self._unkept: OrderedDict[str, float] = OrderedDict()  # key -> monotonic expiry
 
     @property
     def enabled(self) -> bool:
@@ -494,8 +519,12 @@ class ResponseCache:
         try:
             lookup.versions = versions = await cached_versions(policy.tags)
             entry = await self._entry(key, versions)
+            if entry is None:
+                entry = await self._after_flight(key, versions)
             if entry is not None:
                 await self._serve(lookup, entry)
+            else:
+                self._take_off(lookup, key)
         except Exception:
             logger.warning("response cache lookup failed; executing", exc_info=True)
             lookup.key = None
@@ -544,6 +573,42 @@ class ResponseCache:
             return None
         self._remember(key, entry)
         return entry
+
+    async def _after_flight(self, key: str, versions: dict[str, int]) -> Entry | None:
+        """The entry another request of this process was computing, once it lands (bounded)."""
+        flight = self._flights.get(key)
+        if flight is None:
+            return None
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(flight), FLIGHT_WAIT_S)
+        return await self._entry(key, versions)
+
+    def _take_off(self, lookup: Lookup, key: str) -> None:
+        """Make this miss the flight others wait for, unless one is up or the key is unkept."""
+        unkept = self._unkept.get(key)
+        if unkept is not None and unkept > time.monotonic():
+            return
+        if key in self._flights:
+            return  # a waiter that timed out: it computes beside the flight, not as one
+        lookup.flight = self._flights[key] = asyncio.get_running_loop().create_future()
+        task = asyncio.current_task()
+        if task is not None:
+            # Whatever ends the request (an error, its deadline), the flight lands.
+            task.add_done_callback(lambda _: lookup.settle())
+
+    def land(self, key: str, flight: asyncio.Future[bool], kept: bool) -> None:
+        """A flight ended: wake its waiters; remember a key whose answer was not kept."""
+        if self._flights.get(key) is flight:
+            del self._flights[key]
+        if not flight.done():
+            flight.set_result(kept)
+        if kept:
+            self._unkept.pop(key, None)
+            return
+        self._unkept[key] = time.monotonic() + self.settings.response_cache_ttl_s
+        self._unkept.move_to_end(key)
+        while len(self._unkept) > _UNKEPT:
+            self._unkept.popitem(last=False)
 
     def _remember(self, key: str, entry: Entry) -> None:
         self._local[key] = entry

@@ -360,3 +360,41 @@ async def test_a_hit_drops_a_campaign_that_met_its_commitment(
     edges = after.json()["data"]["searchPractitioners"]["edges"]
     assert not any(e["sponsored"] for e in edges)
     assert edges == first[0].json()["data"]["searchPractitioners"]["edges"][1:]
+
+
+async def test_a_burst_on_a_cold_answer_executes_it_once(
+    app: Any, http: Any, dataset: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Concurrent requests for an answer no one has yet: one computes it, the others wait for
+    it and are served it as hits, each view still counted."""
+    import asyncio
+
+    monkeypatch.setattr(tag_versions, "FRESH_S", 600.0)
+    await _post(http, PROFILE, {"slug": "warm-the-snapshot"})  # versions read once, up front
+    variables = {"slug": dataset.profile_slug}
+    before = await _events(app, EventKind.PROFILE_VIEW)
+    answers = await asyncio.gather(*(_post(http, PROFILE, variables) for _ in range(6)))
+    statuses = Counter(a.headers[HEADER] for a in answers)
+    assert statuses == {"MISS": 1, "HIT": 5}
+    assert all(a.json()["data"] == answers[0].json()["data"] for a in answers)
+    executed = [a.json()["extensions"]["sqlStatements"] for a in answers]
+    assert sorted(executed) == [0, 0, 0, 0, 0, 7]
+    assert await _events(app, EventKind.PROFILE_VIEW) - before == 6
+    assert not app.state.response_cache._flights  # every flight landed
+
+
+async def test_an_answer_that_is_not_kept_is_not_waited_for(
+    app: Any, http: Any, dataset: Dataset
+) -> None:
+    """An answer with errors is never kept: its key is remembered, and later misses of it
+    compute at once instead of waiting for one another."""
+    import asyncio
+
+    cache = app.state.response_cache
+    variables = {"slug": "no-such-practitioner"}
+    first = await _post(http, PROFILE, variables)
+    assert first.headers[HEADER] == "MISS" and first.json()["errors"]
+    assert len(cache._unkept) == 1 and not cache._flights
+    answers = await asyncio.gather(*(_post(http, PROFILE, variables) for _ in range(4)))
+    assert all(a.headers[HEADER] == "MISS" for a in answers)
+    assert len(cache._unkept) == 1 and not cache._flights

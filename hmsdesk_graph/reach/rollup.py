@@ -2,9 +2,10 @@
 
 Two writers keep `daily_stat` and they never double count:
 
-- The event recorder's flush adds each batch to its days' rows (`add_events_sql`: one
-  set-based upsert that adds, grouped in SQL) in the same transaction as the batch's insert
-  (on PostgreSQL the same statement): an event is in the stats exactly when it is stored.
+- The event recorder's flush adds each batch to its days' rows (one set-based upsert that
+  adds: on PostgreSQL grouped in Python by `daily_counts`, on SQLite in SQL by
+  `add_events_sql`) in the same transaction as the batch's insert (on PostgreSQL the same
+  statement): an event is in the stats exactly when it is stored.
 - `rollup()` recomputes whole days from the raw events and replaces those days' rows. On
   PostgreSQL it first takes a SHARE ROW EXCLUSIVE lock on `daily_stat`, which waits for any
   flush in progress and holds new flushes back until it commits, so every event is counted
@@ -92,6 +93,74 @@ def add_events_sql(source: str, postgres: bool) -> str:
         " position_sum = daily_stat.position_sum + excluded.position_sum,"
         " position_count = daily_stat.position_count + excluded.position_count"
     )
+
+
+_COUNT_TYPES = ("date", "text", "text", "int", "int", "text", "int", "int", "bigint", "int")
+
+
+def add_counts_sql(first: int) -> str:
+    """PostgreSQL: one upsert adding figures already grouped by `daily_counts` (its ten column
+    arrays bound from `$first` on) to their days' rows."""
+    arrays = ", ".join(f"${first + i}::{t}[]" for i, t in enumerate(_COUNT_TYPES))
+    return (
+        f"{INSERT} SELECT * FROM unnest({arrays}) ON CONFLICT {CONFLICT} DO UPDATE SET"
+        " count = daily_stat.count + excluded.count,"
+        " position_sum = daily_stat.position_sum + excluded.position_sum,"
+        " position_count = daily_stat.position_count + excluded.position_count"
+    )
+
+
+def daily_counts(
+    kinds: list[str],
+    moments: list[datetime],
+    target_kinds: list[str],
+    target_ids: list[int],
+    campaign_ids: list[int | None],
+    channels: list[str],
+    city_ids: list[int | None],
+    positions: list[int | None],
+) -> list[list[Any]]:
+    """Events (listing_event's columns as lists) grouped exactly as `_grouped` groups them, in
+    its row order, as `add_counts_sql`'s arrays: key columns, count, position sum and count.
+
+    Grouped here rather than in SQL: a flush's roll-up then costs PostgreSQL one upsert of a few
+    hundred grouped rows instead of a GROUP BY over every inserted row (~25% of a flush)."""
+    days: dict[datetime, date] = {}  # a request's events share their moment
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for kind, moment, target_kind, target_id, campaign, channel, city, position in zip(
+        kinds,
+        moments,
+        target_kinds,
+        target_ids,
+        campaign_ids,
+        channels,
+        city_ids,
+        positions,
+        strict=True,
+    ):
+        day = days.get(moment)
+        if day is None:
+            day = days[moment] = ist_day(moment)
+        key = (target_kind, target_id, day, kind, campaign or 0, channel, city or 0)
+        figures = groups.get(key)
+        if figures is None:
+            figures = groups[key] = [0, 0, 0]
+        figures[0] += 1
+        if position is not None:
+            figures[1] += position
+            figures[2] += 1
+    keys = sorted(groups)
+    # KEY_COLUMNS order: day, kind, target_kind, target_id, campaign_id, channel, city_id.
+    return [
+        [k[2] for k in keys],
+        [k[3] for k in keys],
+        [k[0] for k in keys],
+        [k[1] for k in keys],
+        [k[4] for k in keys],
+        [k[5] for k in keys],
+        [k[6] for k in keys],
+        *([groups[k][i] for k in keys] for i in range(3)),
+    ]
 
 
 @dataclass

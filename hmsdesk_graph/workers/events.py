@@ -26,7 +26,7 @@ from tortoise.transactions import in_transaction
 from hmsdesk_graph.db.connection import is_postgres
 from hmsdesk_graph.db.enums import Channel, EventKind, TargetKind
 from hmsdesk_graph.ops import metrics
-from hmsdesk_graph.reach.rollup import add_events_sql
+from hmsdesk_graph.reach.rollup import add_counts_sql, add_events_sql, daily_counts
 from hmsdesk_graph.workers.periodic import cancel_and_wait
 
 logger = logging.getLogger("hmsdesk_graph.workers.events")
@@ -147,12 +147,12 @@ _PG_TYPES = ("text", "timestamptz", "text", "int", "int", "text", "int", "smalli
 _INSERT = f"INSERT INTO listing_event ({', '.join(_COLUMNS)})"
 # One statement per batch whatever its size, and the same text every time (one prepared plan):
 # the columns as arrays on PostgreSQL, the rows as one JSON array on SQLite. On PostgreSQL the
-# batch's daily roll-up rides in the same statement (the INSERT's RETURNING rows, grouped).
+# batch's daily roll-up, grouped in Python, rides in the same statement.
 _WRITE_PG = (
     f"WITH e AS ({_INSERT} SELECT * FROM unnest("
     + ", ".join(f"${i}::{t}[]" for i, t in enumerate(_PG_TYPES, 1))
-    + f") RETURNING {', '.join(_COLUMNS)}) "
-    + add_events_sql("e", postgres=True)
+    + ")) "
+    + add_counts_sql(len(_PG_TYPES) + 1)
 )
 _BATCH_SQLITE = (
     "(SELECT "
@@ -241,7 +241,8 @@ async def _write(batch: list[ListingEvent]) -> None:
     )
     async with in_transaction() as conn:
         if is_postgres(conn):
-            await conn.execute_query(_WRITE_PG, _columns(batch))
+            columns = _columns(batch)
+            await conn.execute_query(_WRITE_PG, [*columns, *daily_counts(*columns)])
             if delivered:
                 ids, counts = zip(*delivered, strict=True)
                 await conn.execute_query(_DELIVERED_PG, [list(ids), list(counts)])

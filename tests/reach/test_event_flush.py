@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.connection import is_postgres
-from hmsdesk_graph.db.enums import EventKind
+from hmsdesk_graph.db.enums import EventKind, TargetKind
 from hmsdesk_graph.db.statements import StatementCounter, counting
 from hmsdesk_graph.reach.rollup import rollup
 from hmsdesk_graph.workers import events as events_module
@@ -123,6 +124,45 @@ async def test_a_failed_write_keeps_its_batch_for_the_next_flush(
     assert await recorder.flush() == len(events)
     assert await models.ListingEvent.all().count() == len(events)
     assert recorder.dropped == 0 and not recorder._buffer
+
+
+async def test_events_either_side_of_ist_midnight_count_on_their_own_days(
+    app: Any, world: ReachWorld
+) -> None:
+    """The flush's roll-up puts an event on its Indian calendar day (IST midnight is 18:30
+    UTC), with null campaigns, cities and positions, exactly as the full recompute does."""
+    recorder = app.state.events
+    await recorder.stop()
+    await models.ListingEvent.all().delete()
+    await models.DailyStat.all().delete()
+    midnight = datetime(2026, 11, 30, 18, 30, tzinfo=UTC)  # 1 December 00:00 IST
+    events = [
+        ListingEvent(
+            kind=kind,
+            target_kind=TargetKind.PRACTITIONER,
+            target_id=1000,
+            campaign_id=campaign,
+            city_id=city,
+            position=position,
+            occurred_at=midnight + timedelta(seconds=offset),
+        )
+        for offset in (-61, -1, 0, 59)
+        for kind, campaign, city, position in (
+            (EventKind.IMPRESSION, None, world.ds.city_ids["pune"], 3),
+            (EventKind.SPONSORED_IMPRESSION, world.x_campaign, None, None),
+            (EventKind.PROFILE_VIEW, None, None, None),
+        )
+    ]
+    recorder.record(events)
+    await recorder.flush()
+    incremental = await _stats()
+    days = Counter()
+    for (day, *_), (count, _, _) in incremental.items():
+        days[day] += count
+    assert days == {date(2026, 11, 30): 6, date(2026, 12, 1): 6}
+    assert sum(p for _, p, _ in incremental.values()) == 4 * 3
+    await rollup()
+    assert await _stats() == incremental
 
 
 def _imports(path: Path) -> set[str]:

@@ -27,7 +27,10 @@ so a hit usually costs no round trip at all.
 Misses fly once per process: while one request computes a missing answer, others of the same
 process asking for it wait for that one (at most FLIGHT_WAIT_S) and are served its entry as a
 hit, so a burst on a cold or just-expired answer costs one execution rather than one per
-request. Keys whose last answer could not be kept are not waited for.
+request. Keys whose last answer could not be kept are not waited for. When a kept answer
+expires (its TTL passed but nothing it depends on was written), the first request computes its
+successor and the others meanwhile are served the expired copy, for at most STALE_GRACE_S past
+the TTL: an expiry costs no request a wait.
 """
 
 from __future__ import annotations
@@ -78,6 +81,9 @@ _MARKER_BYTES = orjson.dumps(_MARKER)
 # request. Keys whose last answer could not be kept are not waited for (no point).
 FLIGHT_WAIT_S = 3.0
 _UNKEPT = 1024  # keys remembered as not kept
+# How long past its TTL an entry whose versions are current may still be served while one
+# request computes its successor (never when nothing is computing it).
+STALE_GRACE_S = 10.0
 # How long a hit may place sponsored slots from campaign offers read earlier (OfferMemo): about
 # one event-flush interval, the delay deliveries already take to reach the database.
 OFFER_TTL_S = 1.0
@@ -520,6 +526,8 @@ class ResponseCache:
             lookup.versions = versions = await cached_versions(policy.tags)
             entry = await self._entry(key, versions)
             if entry is None:
+                entry = self._refreshing(key, versions)
+            if entry is None:
                 entry = await self._after_flight(key, versions)
             if entry is not None:
                 await self._serve(lookup, entry)
@@ -573,6 +581,20 @@ class ResponseCache:
             return None
         self._remember(key, entry)
         return entry
+
+    def _refreshing(self, key: str, versions: dict[str, int]) -> Entry | None:
+        """This process's just-expired copy while another request computes its successor.
+
+        Its versions are current (nothing it depends on was written), so it is what the
+        successor will most likely be: the first request after expiry computes, and the
+        requests meanwhile are served the expired copy rather than waiting for it."""
+        if key not in self._flights:
+            return None
+        local = self._local.get(key)
+        if local is None or local.meta.get("v") != versions:
+            return None
+        expired_at = float(local.meta.get("t", 0))
+        return local if time.time() < expired_at + STALE_GRACE_S else None
 
     async def _after_flight(self, key: str, versions: dict[str, int]) -> Entry | None:
         """The entry another request of this process was computing, once it lands (bounded)."""

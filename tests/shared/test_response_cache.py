@@ -398,3 +398,51 @@ async def test_an_answer_that_is_not_kept_is_not_waited_for(
     answers = await asyncio.gather(*(_post(http, PROFILE, variables) for _ in range(4)))
     assert all(a.headers[HEADER] == "MISS" for a in answers)
     assert len(cache._unkept) == 1 and not cache._flights
+
+
+async def test_an_expired_answer_is_served_while_one_request_computes_its_successor(
+    app: Any, http: Any, dataset: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past its TTL, with nothing it depends on written: the first request computes, the
+    requests meanwhile get the expired copy at once; alone, or long past the grace, no one is
+    served it. (Names are changed below without invalidating, so each answer shows which
+    copy it came from.)"""
+    import asyncio
+    import time
+
+    monkeypatch.setattr(tag_versions, "FRESH_S", 600.0)
+    cache = app.state.response_cache
+    variables = {"slug": dataset.profile_slug}
+
+    async def rename(name: str) -> None:
+        await models.Practitioner.filter(slug=dataset.profile_slug).update(name=name)
+
+    async def expire(seconds_ago: float) -> None:
+        """The kept answer (this process's copy and the store's) as if its TTL had passed."""
+        entry = cache._local[key]
+        entry.meta["t"] = time.time() - seconds_ago
+        await cache.store_entry(key, entry)
+
+    def names(answers: list[Any]) -> Counter[tuple[str, str]]:
+        return Counter(
+            (a.headers[HEADER], a.json()["data"]["practitioner"]["name"]) for a in answers
+        )
+
+    await rename("Dr First")
+    first = await _post(http, PROFILE, variables)
+    assert first.headers[HEADER] == "MISS"
+    (key,) = cache._local
+    await expire(1.0)
+    await rename("Dr Second")
+    answers = await asyncio.gather(*(_post(http, PROFILE, variables) for _ in range(4)))
+    assert names(answers) == {("MISS", "Dr Second"): 1, ("HIT", "Dr First"): 3}
+    assert float(cache._local[key].meta["t"]) > time.time()  # the successor is kept
+    await expire(1.0)
+    await rename("Dr Third")
+    alone = await _post(http, PROFILE, variables)
+    assert names([alone]) == {("MISS", "Dr Third"): 1}  # nothing computing it: not served
+    await expire(60.0)  # long past the grace: the burst waits for the one computing it
+    await rename("Dr Fourth")
+    answers = await asyncio.gather(*(_post(http, PROFILE, variables) for _ in range(4)))
+    assert names(answers) == {("MISS", "Dr Fourth"): 1, ("HIT", "Dr Fourth"): 3}
+    assert not cache._flights

@@ -323,10 +323,13 @@ class Lookup:
             self.rendered = dict(entry.meta.get("s") or {}) if entry is not None else {}
             metrics.cache_lookups("response", 0, 1)
             return False
-        try:
-            await self.cache.store_entry(self.key, learned)
-        except Exception:
-            logger.warning("storing a cached response failed", exc_info=True)
+        # An expired copy served while its successor is computed is not stored again: it would
+        # replace the successor.
+        if float(learned.meta.get("t", 0)) > time.time():
+            try:
+                await self.cache.store_entry(self.key, learned)
+            except Exception:
+                logger.warning("storing a cached response failed", exc_info=True)
         self._hit(learned, spliced, picks)
         metrics.cache_lookups("response", 1, 0)
         return True

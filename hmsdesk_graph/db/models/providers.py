@@ -8,6 +8,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from hmsdesk_graph.db.enums import BookingMode, Gender, HospitalKind, PractitionerStatus
+from hmsdesk_graph.db.models.links import link, optional_link
 
 
 class Listed:
@@ -15,11 +16,9 @@ class Listed:
     (ciphertext and lookup hash), published-review counts and row times."""
 
     slug = fields.CharField(max_length=128, unique=True)
-    city = fields.ForeignKeyField("hmsdesk.City", related_name=False, on_delete=fields.RESTRICT)
+    city = link("hmsdesk.City", fields.RESTRICT)
     city_id: int
-    partner = fields.ForeignKeyField(
-        "hmsdesk.Partner", related_name=False, null=True, on_delete=fields.SET_NULL
-    )
+    partner = optional_link("hmsdesk.Partner", fields.SET_NULL)
     partner_id: int | None
     phone_ciphertext = fields.TextField(null=True)
     phone_hash = fields.CharField(max_length=64, null=True, db_index=True)
@@ -36,9 +35,7 @@ class Facility(Listed):
     """The columns a hospital and a diagnostic center share besides: where it is, its name."""
 
     name = fields.CharField(max_length=160)
-    locality = fields.ForeignKeyField(
-        "hmsdesk.Locality", related_name=False, on_delete=fields.RESTRICT
-    )
+    locality = link("hmsdesk.Locality", fields.RESTRICT)
     locality_id: int
     address = fields.TextField()
     lat = fields.FloatField()
@@ -78,13 +75,9 @@ class Practitioner(Listed, Model):
 
 class PractitionerSpecialty(Model):
     id = fields.IntField(primary_key=True)
-    practitioner = fields.ForeignKeyField(
-        "hmsdesk.Practitioner", related_name=False, on_delete=fields.CASCADE
-    )
+    practitioner = link("hmsdesk.Practitioner", fields.CASCADE)
     practitioner_id: int
-    specialty = fields.ForeignKeyField(
-        "hmsdesk.Specialty", related_name=False, on_delete=fields.RESTRICT
-    )
+    specialty = link("hmsdesk.Specialty", fields.RESTRICT)
     specialty_id: int
     is_primary = fields.BooleanField(default=False)
 
@@ -110,13 +103,9 @@ class Hospital(Facility, Model):
 
 class HospitalSpecialty(Model):
     id = fields.IntField(primary_key=True)
-    hospital = fields.ForeignKeyField(
-        "hmsdesk.Hospital", related_name=False, on_delete=fields.CASCADE
-    )
+    hospital = link("hmsdesk.Hospital", fields.CASCADE)
     hospital_id: int
-    specialty = fields.ForeignKeyField(
-        "hmsdesk.Specialty", related_name=False, on_delete=fields.RESTRICT
-    )
+    specialty = link("hmsdesk.Specialty", fields.RESTRICT)
     specialty_id: int
 
     class Meta:
@@ -129,13 +118,9 @@ class PractitionerRole(Model):
     """A practitioner at a hospital or clinic: the bookable unit."""
 
     id = fields.IntField(primary_key=True)
-    practitioner = fields.ForeignKeyField(
-        "hmsdesk.Practitioner", related_name=False, on_delete=fields.CASCADE
-    )
+    practitioner = link("hmsdesk.Practitioner", fields.CASCADE)
     practitioner_id: int
-    hospital = fields.ForeignKeyField(
-        "hmsdesk.Hospital", related_name=False, on_delete=fields.CASCADE
-    )
+    hospital = link("hmsdesk.Hospital", fields.CASCADE)
     hospital_id: int
     consultation_fee_paise = fields.BigIntField()
     video_fee_paise = fields.BigIntField(null=True)

@@ -22,7 +22,7 @@ from hmsdesk_graph.identity.permissions import audit_personal_read
 from hmsdesk_graph.loaders.care import PatientAppointmentsKey
 from hmsdesk_graph.pagination import Page, scope_of
 from hmsdesk_graph.schema.connection import Connection, load_connection
-from hmsdesk_graph.schema.linked import linked
+from hmsdesk_graph.schema.linked import linked, listed
 from hmsdesk_graph.schema.money import rupees
 from hmsdesk_graph.schema.node import Node, to_global_id
 from hmsdesk_graph.schema.providers import (
@@ -211,10 +211,8 @@ class Patient(Node):
 
     @strawberry.field(description="The patient's own reviews, in every status.")
     async def reviews(self, info: Info) -> list[Review]:
-        return [
-            Review.from_row(r)
-            for r in await info.context.loaders.reviews_by_patient_id.load(self._row.pk)
-        ]
+        loader = info.context.loaders.reviews_by_patient_id
+        return await listed(loader, self._row.pk, Review.from_row)
 
     @strawberry.field(description="The current answer per purpose.")
     async def consents(self, info: Info) -> list[ConsentRecord]:

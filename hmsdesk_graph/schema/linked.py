@@ -1,4 +1,5 @@
-"""Nested fields that show the object a row links to, through the request's loader."""
+"""Nested fields that show the object a row links to, or the rows it lists, through the
+request's loader."""
 
 from __future__ import annotations
 
@@ -21,3 +22,9 @@ async def linked(
         return None
     row = await loader.load(key)
     return None if row is None else show(row)
+
+
+async def listed(loader: DataLoader[K, list[R]], key: K, show: Callable[[R], T]) -> list[T]:
+    """The rows listed under `key`, in the loader's order, each shown as its GraphQL type
+    (batched with the request's other loads)."""
+    return [show(row) for row in await loader.load(key)]

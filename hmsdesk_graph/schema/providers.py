@@ -41,7 +41,7 @@ from hmsdesk_graph.schema.enums import (
     WaitTime,
     Ward,
 )
-from hmsdesk_graph.schema.linked import linked
+from hmsdesk_graph.schema.linked import linked, listed
 from hmsdesk_graph.schema.money import CURRENCY, PriceRange, rupees
 from hmsdesk_graph.schema.node import Node, to_global_id
 from hmsdesk_graph.schema.prices import PriceSource, price_source
@@ -162,17 +162,13 @@ class Practitioner(ProviderCommon):
 
     @strawberry.field
     async def specialties(self, info: Info) -> list[Specialty]:
-        return [
-            Specialty.from_row(s)
-            for s in await info.context.loaders.specialties_by_practitioner_id.load(self._row.pk)
-        ]
+        loader = info.context.loaders.specialties_by_practitioner_id
+        return await listed(loader, self._row.pk, Specialty.from_row)
 
     @strawberry.field(description="Where the practitioner consults, cheapest first.")
     async def practices(self, info: Info) -> list[PractitionerRole]:
-        return [
-            PractitionerRole.from_row(r)
-            for r in await info.context.loaders.roles_by_practitioner_id.load(self._row.pk)
-        ]
+        loader = info.context.loaders.roles_by_practitioner_id
+        return await listed(loader, self._row.pk, PractitionerRole.from_row)
 
     @strawberry.field(description="The hospitals and clinics of the practitioner's practices.")
     async def hospitals(self, info: Info) -> list[Hospital]:
@@ -313,10 +309,8 @@ class Hospital(ProviderCommon):
 
     @strawberry.field
     async def specialties(self, info: Info) -> list[Specialty]:
-        return [
-            Specialty.from_row(s)
-            for s in await info.context.loaders.specialties_by_hospital_id.load(self._row.pk)
-        ]
+        loader = info.context.loaders.specialties_by_hospital_id
+        return await listed(loader, self._row.pk, Specialty.from_row)
 
     @strawberry.field(description="Practitioners consulting here, by name.")
     async def practitioners(
@@ -402,10 +396,8 @@ class DiagnosticCenter(ProviderCommon):
 
     @strawberry.field(description="Tests the center prices, by name.")
     async def lab_tests(self, info: Info) -> list[LabTest]:
-        return [
-            LabTest.from_row(t)
-            for t in await info.context.loaders.lab_tests_by_diagnostic_center_id.load(self._row.pk)
-        ]
+        loader = info.context.loaders.lab_tests_by_diagnostic_center_id
+        return await listed(loader, self._row.pk, LabTest.from_row)
 
 
 Provider = Annotated[
@@ -482,10 +474,8 @@ class PricePackage(Node):
 
     @strawberry.field(description="Lab tests included in the package.")
     async def includes(self, info: Info) -> list[LabTest]:
-        return [
-            LabTest.from_row(t)
-            for t in await info.context.loaders.lab_tests_by_package_id.load(self._row.pk)
-        ]
+        loader = info.context.loaders.lab_tests_by_package_id
+        return await listed(loader, self._row.pk, LabTest.from_row)
 
     @strawberry.field
     async def source(self, info: Info) -> PriceSource:
@@ -509,9 +499,7 @@ async def package_list(
     """An owner's cheapest packages, optionally of one kind and ward (batched per request)."""
     size = check_first(first, info.context.settings)
     key = PackagesKey(owner_kind, owner_id, kind, ward, size)
-    return [
-        PricePackage.from_row(p) for p in await info.context.loaders.packages_by_owner.load(key)
-    ]
+    return await listed(info.context.loaders.packages_by_owner, key, PricePackage.from_row)
 
 
 @strawberry.type(description="A published patient review.")

@@ -78,6 +78,7 @@ __all__ = [
     "ProviderCommon",
     "Review",
     "load_provider",
+    "load_provider_of_kind",
     "package_list",
     "review_page",
 ]
@@ -418,6 +419,18 @@ async def load_provider(
     if center_id is not None:
         return await linked(loaders.diagnostic_center_by_id, center_id, DiagnosticCenter.from_row)
     return None
+
+
+async def load_provider_of_kind(
+    info: Info, kind: TargetKind, target_id: int
+) -> Practitioner | Hospital | DiagnosticCenter | None:
+    """A provider named by its kind and id (a campaign's target, a Reach listing)."""
+    return await load_provider(
+        info,
+        target_id if kind is TargetKind.PRACTITIONER else None,
+        target_id if kind is TargetKind.HOSPITAL else None,
+        target_id if kind is TargetKind.DIAGNOSTIC_CENTER else None,
+    )
 
 
 @strawberry.type(description="A priced service of one provider (consultation, test, procedure…).")

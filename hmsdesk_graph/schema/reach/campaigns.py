@@ -14,7 +14,7 @@ from hmsdesk_graph.reach.placement import PacingState, pacing_of
 from hmsdesk_graph.schema.catalog import City, Locality, Specialty
 from hmsdesk_graph.schema.linked import linked
 from hmsdesk_graph.schema.node import to_global_id
-from hmsdesk_graph.schema.providers import Provider, load_provider
+from hmsdesk_graph.schema.providers import Provider, load_provider_of_kind
 
 strawberry.enum(CampaignStatus, description="ACTIVE serves within its dates; ENDED is final.")
 strawberry.enum(PacingState, description="How delivery compares with an even pace.")
@@ -71,14 +71,7 @@ class Campaign:
 
     @strawberry.field(description="The promoted practitioner, hospital or diagnostic center.")
     async def provider(self, info: Info) -> Provider | None:
-        row = self._row
-        kinds = {kind: row.target_id if row.target_kind is kind else None for kind in TargetKind}
-        return await load_provider(
-            info,
-            kinds[TargetKind.PRACTITIONER],
-            kinds[TargetKind.HOSPITAL],
-            kinds[TargetKind.DIAGNOSTIC_CENTER],
-        )
+        return await load_provider_of_kind(info, self._row.target_kind, self._row.target_id)
 
     @strawberry.field
     async def city(self, info: Info) -> City | None:

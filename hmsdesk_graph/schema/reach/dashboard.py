@@ -21,7 +21,7 @@ from hmsdesk_graph.reach.loaders import ReachScope
 from hmsdesk_graph.schema.catalog import specialty_id_for_slug
 from hmsdesk_graph.schema.connection import Connection, make_connection
 from hmsdesk_graph.schema.node import to_global_id
-from hmsdesk_graph.schema.providers import Provider, load_provider
+from hmsdesk_graph.schema.providers import Provider, load_provider_of_kind
 from hmsdesk_graph.schema.reach.campaigns import Campaign
 from hmsdesk_graph.schema.reach.figures import (
     PeerBenchmark,
@@ -77,13 +77,7 @@ class ReachEntity:
 
     @strawberry.field(description="The listing's public profile.")
     async def provider(self, info: Info) -> Provider | None:
-        e = self._entity
-        return await load_provider(
-            info,
-            e.id if e.kind is TargetKind.PRACTITIONER else None,
-            e.id if e.kind is TargetKind.HOSPITAL else None,
-            e.id if e.kind is TargetKind.DIAGNOSTIC_CENTER else None,
-        )
+        return await load_provider_of_kind(info, self._entity.kind, self._entity.id)
 
     @strawberry.field(description="The listing's funnel over the range.")
     async def funnel(self) -> ReachFunnel:

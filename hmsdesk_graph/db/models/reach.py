@@ -60,7 +60,8 @@ class ListingEvent(Model):
 
     class Meta:
         table = "listing_event"
-        indexes = (("target_kind", "target_id", "occurred_at"), ("occurred_at",))
+        # Read by time only (the roll-up); an index by target cost most of each insert.
+        indexes = (("occurred_at",),)
 
 
 class DailyStat(Model):

@@ -15,6 +15,11 @@ def rupees(paise: int) -> Decimal:
     return (Decimal(paise) / 100).quantize(_PAISA)
 
 
+def rupees_or_none(paise: int | None) -> Decimal | None:
+    """`rupees` of an optional amount: null stays null."""
+    return None if paise is None else rupees(paise)
+
+
 @strawberry.type(description="A price or price range as the provider gave it.")
 class PriceRange:
     min: Decimal

@@ -42,7 +42,7 @@ from hmsdesk_graph.schema.enums import (
     Ward,
 )
 from hmsdesk_graph.schema.linked import linked, listed
-from hmsdesk_graph.schema.money import CURRENCY, PriceRange, rupees
+from hmsdesk_graph.schema.money import CURRENCY, PriceRange, rupees, rupees_or_none
 from hmsdesk_graph.schema.node import Node, to_global_id
 from hmsdesk_graph.schema.prices import PriceSource, price_source
 from hmsdesk_graph.schema.provider_values import (
@@ -193,7 +193,7 @@ class PractitionerRole(Node):
             id=to_global_id("PractitionerRole", row.pk),
             fees=Fees(
                 consultation=rupees(row.consultation_fee_paise),
-                video=None if row.video_fee_paise is None else rupees(row.video_fee_paise),
+                video=rupees_or_none(row.video_fee_paise),
                 currency=CURRENCY,
                 follow_up_free_days=row.follow_up_free_days,
             ),
@@ -370,7 +370,6 @@ class DiagnosticCenter(ProviderCommon):
 
     @classmethod
     def from_row(cls, row: models.DiagnosticCenter) -> DiagnosticCenter:
-        fee = row.home_collection_fee_paise
         return cls(
             id=to_global_id("DiagnosticCenter", row.pk),
             slug=row.slug,
@@ -379,7 +378,7 @@ class DiagnosticCenter(ProviderCommon):
             location=GeoPoint(lat=row.lat, lng=row.lng),
             accreditations=accreditation_list(row.accreditations),
             home_collection=row.home_collection,
-            home_collection_fee=None if fee is None else rupees(fee),
+            home_collection_fee=rupees_or_none(row.home_collection_fee_paise),
             report_turnaround_hours=row.report_turnaround_hours,
             open_24x7=row.open_24x7,
             weekly_hours=weekly_hours_of(opening_hours(row)),
@@ -461,8 +460,8 @@ class PricePackage(Node):
                 currency=row.currency,
                 approximate=row.approximate,
             ),
-            list_price=None if row.list_price_paise is None else rupees(row.list_price_paise),
-            offer_price=None if row.offer_price_paise is None else rupees(row.offer_price_paise),
+            list_price=rupees_or_none(row.list_price_paise),
+            offer_price=rupees_or_none(row.offer_price_paise),
             length_of_stay_days=row.length_of_stay_days,
             _row=row,
         )

@@ -15,7 +15,7 @@ from hmsdesk_graph.reach.quality import Quality
 from hmsdesk_graph.reach.reputation import Reputation, WeekRatings, weeks_of
 from hmsdesk_graph.schema.catalog import Locality, Specialty
 from hmsdesk_graph.schema.linked import linked
-from hmsdesk_graph.schema.money import rupees
+from hmsdesk_graph.schema.money import rupees_or_none
 from hmsdesk_graph.schema.reviews import (
     MIN_RECOMMENDATIONS_FOR_PERCENT,
     mean_rating,
@@ -174,8 +174,8 @@ class PeerBenchmark:
     def of(cls, b: Benchmark) -> PeerBenchmark:
         return cls(
             peers=b.peers,
-            fee=None if b.fee_paise is None else rupees(b.fee_paise),
-            median_fee=None if b.median_fee_paise is None else rupees(b.median_fee_paise),
+            fee=rupees_or_none(b.fee_paise),
+            median_fee=rupees_or_none(b.median_fee_paise),
             fee_percentile=b.fee_percentile,
             rating=b.rating,
             median_rating=b.median_rating,

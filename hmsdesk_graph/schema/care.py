@@ -30,6 +30,7 @@ from hmsdesk_graph.schema.providers import (
     PractitionerRole,
     PricePackage,
     Review,
+    center_turnaround_hours,
 )
 
 for _enum in (AppointmentStatus, ConsentPurpose, VisitKind):
@@ -110,23 +111,15 @@ class Appointment(Node):
 
     @strawberry.field(description="How long the center takes to report, in hours.")
     async def report_turnaround_hours(self, info: Info) -> int | None:
-        center = await self._center(info)
-        return center.report_turnaround_hours if center else None
+        return await center_turnaround_hours(info, self._row.diagnostic_center_id)
 
     @strawberry.field(description="When the reports are due: the window's end plus turnaround.")
     async def reports_expected_by(self, info: Info) -> datetime | None:
-        center = await self._center(info)
-        if center is None:
+        hours = await center_turnaround_hours(info, self._row.diagnostic_center_id)
+        if hours is None:
             return None
         collected = self._row.window_end or self._row.slot_start
-        return collected + timedelta(hours=center.report_turnaround_hours)
-
-    async def _center(self, info: Info) -> models.DiagnosticCenter | None:
-        if self._row.diagnostic_center_id is None:
-            return None
-        return await info.context.loaders.diagnostic_center_by_id.load(
-            self._row.diagnostic_center_id
-        )
+        return collected + timedelta(hours=hours)
 
     async def _contact(self, info: Info) -> tuple[str | None, str | None]:
         row = self._row

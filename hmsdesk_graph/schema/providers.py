@@ -77,6 +77,7 @@ __all__ = [
     "Provider",
     "ProviderCommon",
     "Review",
+    "center_turnaround_hours",
     "load_provider",
     "load_provider_of_kind",
     "package_list",
@@ -477,12 +478,7 @@ class PricePackage(Node):
         description="For a diagnostic center's test or package: hours until reports are ready."
     )
     async def report_turnaround_hours(self, info: Info) -> int | None:
-        if self._row.diagnostic_center_id is None:
-            return None
-        center = await info.context.loaders.diagnostic_center_by_id.load(
-            self._row.diagnostic_center_id
-        )
-        return center.report_turnaround_hours if center else None
+        return await center_turnaround_hours(info, self._row.diagnostic_center_id)
 
     @strawberry.field(description="Lab tests included in the package.")
     async def includes(self, info: Info) -> list[LabTest]:
@@ -498,6 +494,15 @@ class PricePackage(Node):
         if feed is None and row.external_ref is not None:
             partner = await loaders.listing_partner_by_package_id.load(row.pk)
         return price_source(row, feed, partner)
+
+
+async def center_turnaround_hours(info: Info, center_id: int | None) -> int | None:
+    """Hours until reports are ready at a package's or a visit's diagnostic center (None when
+    it is not at one, or the center is gone)."""
+    if center_id is None:
+        return None
+    center = await info.context.loaders.diagnostic_center_by_id.load(center_id)
+    return center.report_turnaround_hours if center else None
 
 
 async def package_list(

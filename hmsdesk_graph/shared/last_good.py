@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
 from hmsdesk_graph.shared.state import SharedState
 
 logger = logging.getLogger("hmsdesk_graph.shared")
+T = TypeVar("T")
 
 SLOTS = "last-good-slots"
 NUMBER = "last-good-number"
@@ -105,7 +106,7 @@ class LastGood:
         now = datetime.now(UTC)
         found: dict[int, KeptSlots] = {}
         for role_id, value in zip(wanted, raw, strict=True):
-            kept = _decode_slots(value)
+            kept = _decoded(value, _slots_from)
             if kept is not None and self._fresh_enough(kept.as_of, now):
                 found[role_id] = kept
         return found
@@ -149,7 +150,7 @@ class LastGood:
         if not self.enabled:
             return None
         (value,) = await self._get_many([self._number_key(role_id, caller_ref)])
-        kept = _decode_number(value)
+        kept = _decoded(value, _number_from)
         now = datetime.now(UTC)
         if kept is None or kept.expires_at <= now or not self._fresh_enough(kept.as_of, now):
             return None
@@ -191,41 +192,31 @@ class LastGood:
         return [v.decode() if isinstance(v, bytes) else v for v in raw]
 
 
-def _load(value: str | None) -> dict[str, Any] | None:
+def _decoded(value: str | None, build: Callable[[dict[str, Any]], T]) -> T | None:
+    """`build` over the JSON object kept in `value`; None when nothing is kept, or when it is
+    not an object `build` can read (written by another version: treat as nothing kept)."""
     if value is None:
         return None
     try:
-        data = orjson.loads(value)
-    except orjson.JSONDecodeError:
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _decode_slots(value: str | None) -> KeptSlots | None:
-    data = _load(value)
-    if data is None:
-        return None
-    try:
-        return KeptSlots(
-            start=date.fromisoformat(data["start"]),
-            days=int(data["days"]),
-            slots=tuple(datetime.fromisoformat(s) for s in data["slots"]),
-            as_of=datetime.fromisoformat(data["at"]),
-        )
-    except (KeyError, TypeError, ValueError):
-        return None  # written by another version: treat as nothing kept
-
-
-def _decode_number(value: str | None) -> KeptNumber | None:
-    data = _load(value)
-    if data is None:
-        return None
-    try:
-        return KeptNumber(
-            number=str(data["number"]),
-            extension=None if data["extension"] is None else str(data["extension"]),
-            expires_at=datetime.fromisoformat(data["expiresAt"]),
-            as_of=datetime.fromisoformat(data["at"]),
-        )
+        data = orjson.loads(value)  # orjson.JSONDecodeError is a ValueError
+        return build(data) if isinstance(data, dict) else None
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def _slots_from(data: dict[str, Any]) -> KeptSlots:
+    return KeptSlots(
+        start=date.fromisoformat(data["start"]),
+        days=int(data["days"]),
+        slots=tuple(datetime.fromisoformat(s) for s in data["slots"]),
+        as_of=datetime.fromisoformat(data["at"]),
+    )
+
+
+def _number_from(data: dict[str, Any]) -> KeptNumber:
+    return KeptNumber(
+        number=str(data["number"]),
+        extension=None if data["extension"] is None else str(data["extension"]),
+        expires_at=datetime.fromisoformat(data["expiresAt"]),
+        as_of=datetime.fromisoformat(data["at"]),
+    )

@@ -28,6 +28,7 @@ from hmsdesk_graph.http.graphql_http import GraphQLEndpoint, json_response
 from hmsdesk_graph.http.persisted import PersistedOperations
 from hmsdesk_graph.identity.auth import TokenService, viewer_from_headers
 from hmsdesk_graph.ops import metrics, tracing
+from hmsdesk_graph.ops.collector import CollectorTuning
 from hmsdesk_graph.pagination import CursorCodec
 from hmsdesk_graph.shared import SharedState
 from hmsdesk_graph.shared.budget import RequestBudgetMiddleware, budget_middleware_state
@@ -122,9 +123,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         )
         publisher.start()
         app.state.review_publisher = publisher
+        collector = CollectorTuning(settings.gc_young_threshold)
+        collector.apply()
         try:
             yield
         finally:
+            collector.restore()
             await publisher.stop()
             await outbox.stop()
             await events.stop()

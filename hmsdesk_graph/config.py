@@ -126,6 +126,9 @@ class Settings:
     explorer_enabled: bool | None = None  # None: on in development only
     otel_traces_exporter: str | None = None  # OTEL_TRACES_EXPORTER: otlp | console | none
     otel_sdk_disabled: bool = False  # OTEL_SDK_DISABLED
+    # Objects allocated between young garbage collections (Python's default: 700); startup's
+    # objects are frozen out of collections too (ops/collector.py). 0: leave the collector as is.
+    gc_young_threshold: int = 50_000
 
     @property
     def is_production(self) -> bool:
@@ -366,6 +369,7 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "metrics_allow_from": _parse_list(_parse_network),
     "explorer_enabled": _parse_bool,
     "otel_sdk_disabled": _parse_bool,
+    "gc_young_threshold": _parse_int(0, 10_000_000),
 }
 
 # Settings read from a variable with a standard name rather than HMSDESK_*.

@@ -290,6 +290,8 @@ class GraphQLEndpoint:
         # the body is sent): a request cancelled at its deadline showed nothing, counts nothing.
         recorder, held = context.events, HeldEvents()
         context.events = held
+        if recorder is not None:
+            await recorder.admit()  # the event writer is behind: start no faster than it writes
         allowed = (
             {OperationType.QUERY}
             if request.method == "GET"
@@ -442,5 +444,7 @@ def _after_sending(
 
 async def _record(recorder: EventRecorder, events: list[ListingEvent]) -> None:
     # A coroutine, so Starlette runs it on the event loop: a plain function would go to a
-    # worker thread (a thread hop per request, and the buffer is not thread-safe).
-    recorder.record(events)
+    # worker thread (a thread hop per request, and the buffer is not thread-safe). It may wait
+    # for room in a full buffer: the answer has gone out, and the connection's next request
+    # waits with it, so the server slows to the rate its events are written.
+    await recorder.record_when_room(events)

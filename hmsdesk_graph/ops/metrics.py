@@ -89,6 +89,10 @@ RATE_LIMITED = Counter(
 EVENTS_DROPPED = Counter(
     "hmsdesk_listing_events_dropped", "Listing events dropped because the buffer was full."
 )
+EVENTS_WAITED = Counter(
+    "hmsdesk_listing_events_waits",
+    "Requests held back because the event buffer was (nearly) full: the writer is behind.",
+)
 CACHE_LOOKUPS = Counter(
     "hmsdesk_cache_lookups",
     "Cache lookups by cache and result (hit, miss); one per key looked up.",
@@ -239,6 +243,10 @@ def rate_limited(limiter: str) -> None:
 
 def events_dropped(count: int) -> None:
     EVENTS_DROPPED.inc(count)
+
+
+def events_waited() -> None:
+    EVENTS_WAITED.inc()
 
 
 def cache_lookups(cache: str, hits: int, misses: int) -> None:

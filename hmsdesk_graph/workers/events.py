@@ -4,8 +4,11 @@ Searches record impressions into a bounded in-memory buffer and return at once; 
 task writes the buffer every `interval_s` or as soon as `batch_size` events wait, each batch
 (events of many requests) one INSERT of all its rows, its daily roll-up one set-based upsert
 (the same statement on PostgreSQL) and its campaigns' delivery one UPDATE, in one transaction.
-A failed write puts its batch back for the next flush; only a full buffer drops events
-(counted, logged) rather than slowing or failing a search; shutdown flushes what is left.
+A failed write puts its batch back for the next flush; shutdown flushes what is left.
+A server answering faster than its events can be written slows to the write rate instead of
+losing them: a request starts only while the buffer has `headroom` left (`admit`), and its
+events, buffered once its answer has gone out (`record_when_room`), wait for room if need be.
+Only a wait past `room_wait_s` (the database stalled) drops events, counted and logged.
 Tests and tools write the buffer at once with `EventRecorder.flush()`. Events hold no personal
 data: no patient, no IP address, no free text.
 """
@@ -56,15 +59,22 @@ class EventRecorder:
         batch_size: int = 5_000,
         interval_s: float = 1.0,
         wake_at: int = 500,
+        room_wait_s: float = 10.0,
     ):
         self.capacity = capacity
         self.batch_size = batch_size
         self.interval_s = interval_s
         self.wake_at = wake_at
+        self.room_wait_s = room_wait_s
+        # Room kept for the events of the requests already running when admission closes.
+        self.headroom = capacity // 10
         self.dropped = 0
+        self.waited = 0
         self.written = 0
         self._buffer: list[ListingEvent] = []
         self._wake = asyncio.Event()
+        # Set (and replaced) each time a written batch frees room: waiters re-check the buffer.
+        self._room = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
 
@@ -77,6 +87,34 @@ class EventRecorder:
         self._buffer.extend(events)
         if len(self._buffer) >= self.wake_at:
             self._wake.set()
+
+    async def admit(self) -> None:
+        """Before a request runs: wait (at most `room_wait_s`) while less than `headroom` is
+        left in the buffer, so requests start no faster than their events are written."""
+        if len(self._buffer) + self.headroom > self.capacity:
+            self.waited += 1
+            metrics.events_waited()
+            await self._room_for(self.headroom)
+
+    async def record_when_room(self, events: list[ListingEvent]) -> None:
+        """Buffer events, first waiting (at most `room_wait_s`) while the buffer is too full
+        to take them; for callers that may wait, such as a request whose answer has gone out."""
+        await self._room_for(len(events))
+        self.record(events)
+
+    async def _room_for(self, count: int) -> None:
+        need = min(count, self.capacity)
+        if len(self._buffer) + need <= self.capacity or self._task is None:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.room_wait_s
+        while len(self._buffer) + need > self.capacity and self._task is not None:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            self._wake.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._room.wait(), remaining)
 
     def start(self) -> None:
         if self._task is None:
@@ -117,6 +155,8 @@ class EventRecorder:
                         self._requeue(batch)
                         raise
                     total += len(batch)
+                    freed, self._room = self._room, asyncio.Event()
+                    freed.set()
             finally:
                 self.written += total
             return total

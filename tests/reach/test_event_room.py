@@ -1,0 +1,127 @@
+"""A full event buffer slows requests down instead of losing their impressions: a request's
+events wait (after its answer went out) for the writer to make room; only a writer stalled past
+`room_wait_s` makes them drop, counted."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hmsdesk_graph.db import models
+from hmsdesk_graph.db.enums import EventKind
+from hmsdesk_graph.workers import events as events_module
+from hmsdesk_graph.workers.events import ListingEvent
+from tests.conftest import GraphQLClient
+from tests.reach.world import ReachWorld, synthetic_events
+
+WEB = (
+    Path(__file__).resolve().parents[2] / "schema" / "operations" / "webSearchPractitioners.graphql"
+).read_text(encoding="utf-8")
+SEARCHES = (
+    {"city": "pune", "first": 20},
+    {"city": "pune", "query": "cardiologist", "first": 5},
+    {"city": "mumbai", "first": 3},
+)
+IMPRESSIONS = (EventKind.IMPRESSION, EventKind.SPONSORED_IMPRESSION)
+
+
+def _filler(world: ReachWorld, n: int) -> list[ListingEvent]:
+    events = synthetic_events(world, 1)
+    return (events * (n // len(events) + 1))[:n]
+
+
+async def test_searches_against_a_full_buffer_wait_for_room_and_lose_nothing(
+    gql: GraphQLClient, app: Any, world: ReachWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorder = app.state.events
+    await recorder.stop()
+    await models.ListingEvent.all().delete()
+    real_write = events_module._write
+
+    async def slow_write(batch: list[ListingEvent]) -> None:
+        await asyncio.sleep(0.2)  # a busy database: the buffer is still full when requests end
+        await real_write(batch)
+
+    monkeypatch.setattr(events_module, "_write", slow_write)
+    recorder.capacity, recorder.batch_size, recorder.interval_s = 40, 20, 0.01
+    filler = _filler(world, 40)
+    recorder.record(filler)
+    recorder.start()
+    served = 0
+    for variables in SEARCHES:
+        body = await gql.execute(WEB, variables)
+        assert "errors" not in body, body["errors"]
+        served += len(body["data"]["searchPractitioners"]["edges"])
+    await recorder.flush()
+    assert served > recorder.capacity // 2
+    assert recorder.dropped == 0
+    filler_impressions = sum(e.kind in IMPRESSIONS for e in filler)
+    stored = await models.ListingEvent.filter(kind__in=IMPRESSIONS).count()
+    assert stored == filler_impressions + served
+
+
+async def test_a_stalled_writer_drops_after_the_wait_and_counts_it(
+    gql: GraphQLClient, app: Any, world: ReachWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorder = app.state.events
+    await recorder.stop()
+    release = asyncio.Event()
+    real_write = events_module._write
+
+    async def stalled_write(batch: list[ListingEvent]) -> None:
+        await release.wait()
+        await real_write(batch)
+
+    monkeypatch.setattr(events_module, "_write", stalled_write)
+    recorder.capacity, recorder.batch_size, recorder.room_wait_s = 30, 10, 0.3
+    recorder.record(_filler(world, 30))
+    recorder.start()
+    try:
+        while len(recorder._buffer) == 30:  # the writer takes its first batch, and stalls
+            await asyncio.sleep(0.01)
+        room = recorder.capacity - len(recorder._buffer)
+        started = time.monotonic()
+        body = await gql.execute(WEB, SEARCHES[0])
+        waited = time.monotonic() - started
+        assert "errors" not in body, body["errors"]
+        edges = len(body["data"]["searchPractitioners"]["edges"])
+        assert edges > room
+        # No room was freed: the request waited its room_wait_s, then kept what fit.
+        assert 0.3 <= waited < 10
+        assert recorder.dropped == edges - room
+    finally:
+        release.set()
+    await recorder.flush()
+    assert not recorder._buffer
+
+
+async def test_requests_wait_to_start_while_the_buffer_is_nearly_full(
+    gql: GraphQLClient, app: Any, world: ReachWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorder = app.state.events
+    await recorder.stop()
+    await models.ListingEvent.all().delete()
+    real_write = events_module._write
+
+    async def slow_write(batch: list[ListingEvent]) -> None:
+        await asyncio.sleep(0.1)
+        await real_write(batch)
+
+    monkeypatch.setattr(events_module, "_write", slow_write)
+    recorder.capacity, recorder.headroom, recorder.batch_size = 100, 50, 30
+    filler = _filler(world, 90)  # less than the headroom left: new requests wait to start
+    recorder.record(filler)
+    recorder.start()
+    body = await gql.execute(WEB, SEARCHES[2])
+    assert "errors" not in body, body["errors"]
+    served = len(body["data"]["searchPractitioners"]["edges"])
+    assert recorder.waited == 1
+    await recorder.flush()
+    assert recorder.dropped == 0
+    filler_impressions = sum(e.kind in IMPRESSIONS for e in filler)
+    stored = await models.ListingEvent.filter(kind__in=IMPRESSIONS).count()
+    assert stored == filler_impressions + served

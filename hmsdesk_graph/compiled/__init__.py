@@ -136,26 +136,30 @@ class CompiledOperations:
 
     def _prelude(
         self, plan: OperationPlan, variables: dict[str, Any] | None
-    ) -> tuple[int, VariableValues] | None:
-        """The cost and coerced variables of a plan run, None when the general path must
-        answer; kept per plan and variables, since they depend on nothing else."""
+    ) -> tuple[int, VariableValues, dict[Any, Any]] | None:
+        """The cost, coerced variables and derived values (Run.derived) of a plan run, None
+        when the general path must answer; kept per plan and variables, since they depend on
+        nothing else."""
         try:
             key = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS) if variables else b""
         except (TypeError, orjson.JSONEncodeError):
             key = None  # a value orjson cannot write (an int past 64 bits): not kept
         memo = self._preludes.setdefault(plan, LRUCache(maxsize=_PRELUDES_PER_PLAN))
         if key is not None and key in memo:
-            kept: tuple[int, VariableValues] | None = memo[key]
+            kept: tuple[int, VariableValues, dict[Any, Any]] | None = memo[key]
         else:
             kept = self._checked(plan, variables)
             if key is not None and len(key) <= _PRELUDE_KEY_MAX_BYTES:
                 memo[key] = kept
+        if kept is None:
+            return None
         # The run may keep what it is given: a copy, so no request sees another's values.
-        return None if kept is None else (kept[0], kept[1]._replace(coerced=dict(kept[1].coerced)))
+        cost, coerced, derived = kept
+        return cost, coerced._replace(coerced=dict(coerced.coerced)), derived
 
     def _checked(
         self, plan: OperationPlan, variables: dict[str, Any] | None
-    ) -> tuple[int, VariableValues] | None:
+    ) -> tuple[int, VariableValues, dict[Any, Any]] | None:
         # The general path's pre-execution checks, with the same outcome: anything they would
         # refuse is handed to the general executor, which refuses it with the same error.
         graphql_schema = self.schema._schema
@@ -174,7 +178,7 @@ class CompiledOperations:
         )
         if isinstance(coerced, list):
             return None  # graphql-core's own coercion errors, from the general path
-        return cost, coerced
+        return cost, coerced, {}
 
     async def run(
         self, plan: OperationPlan, context: Context, variables: dict[str, Any] | None
@@ -188,14 +192,14 @@ class CompiledOperations:
         prelude = self._prelude(plan, variables)
         if prelude is None:
             return None
-        cost, coerced = prelude
+        cost, coerced, derived = prelude
         budget = self.budgets.for_role(context.viewer.role)
         if cost > budget:
             return None
         record = record_var.get()
         if record is not None:
             record.operation = operation_label(plan.name, self._known)
-        run = Run(self.schema, context, coerced)
+        run = Run(self.schema, context, coerced, derived=derived)
         recorder = context.events
         context.events, context.lean_reads = run.held, True
         context.loaders.serve_slugs_from(self.reference.cities, self.reference.specialties)

@@ -40,6 +40,9 @@ class Run:
     # Lean rows a joined fetch already read, by model and id: a later level's by-id fetch of
     # the same model takes them from here instead of sending a statement.
     rows: dict[type, dict[int, Any]] = field(default_factory=dict)
+    # What the fields derive from the variables alone (converted arguments, selections), kept
+    # with the plan's checks for this variable set: its later runs convert nothing again.
+    derived: dict[Any, Any] = field(default_factory=dict)
 
     @property
     def info(self) -> Info:
@@ -49,20 +52,26 @@ class Run:
     def info_for(self, plan: FieldPlan) -> Info:
         """Info for a root resolver: its context and what the field selects (a resolver may
         plan its statements by what is asked, e.g. totalCount with facets)."""
-        graphql_info = SimpleNamespace(fragments={}, variable_values=self.variables)
-        selected = convert_selections(cast(Any, graphql_info), [plan.node])
+        key = (plan, "selected")
+        selected = self.derived.get(key)
+        if selected is None:
+            graphql_info = SimpleNamespace(fragments={}, variable_values=self.variables)
+            selected = self.derived[key] = convert_selections(cast(Any, graphql_info), [plan.node])
         return cast(Info, SimpleNamespace(context=self.context, selected_fields=selected))
 
     def arguments(self, plan: FieldPlan) -> dict[str, Any]:
-        """The field's arguments as the resolver's Python keyword arguments."""
-        raw = get_argument_values(plan.definition, plan.node, self.variables)
-        converted: dict[str, Any] = convert_arguments(
-            raw,
-            plan.strawberry_field.arguments,
-            scalar_registry=self.schema.schema_converter.scalar_registry,
-            config=self.schema.config,
-        )
-        return converted
+        """The field's arguments as the resolver's Python keyword arguments (resolvers read
+        them, never change them: the values are shared by the runs of one variable set)."""
+        converted: dict[str, Any] | None = self.derived.get(plan)
+        if converted is None:
+            raw = get_argument_values(plan.definition, plan.node, self.variables)
+            converted = self.derived[plan] = convert_arguments(
+                raw,
+                plan.strawberry_field.arguments,
+                scalar_registry=self.schema.schema_converter.scalar_registry,
+                config=self.schema.config,
+            )
+        return dict(converted)
 
 
 def _leaf(plan: FieldPlan, value: Any) -> Any:

@@ -85,3 +85,24 @@ async def test_kept_checks_answer_each_variable_set_as_the_first_time(
     for _ in range(2):
         body = await gql.execute(SEARCH_LIST, unknown_sort)
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_each_variable_set_gets_its_own_arguments_when_sets_alternate(
+    app: Any, gql: GraphQLClient, world: CompiledWorld
+) -> None:
+    """What a plan derives from the variables (arguments, selections) is kept per variable
+    set: alternating two sets answers each as its first run did, and as the general path."""
+    sets = [
+        {"city": "pune", "specialty": "cardiologist", "sort": "EXPERIENCE", "first": 2},
+        {"city": "pune", "specialty": "dermatologist", "sort": "EXPERIENCE", "first": 3},
+    ]
+    answers: list[list[Any]] = [[], []]
+    for i in (0, 1, 0, 1):
+        answered = app.state.compiled.answered
+        body = await gql.execute(SEARCH_LIST, sets[i])
+        assert app.state.compiled.answered == answered + 1, body
+        answers[i].append(body["data"])
+    assert answers[0][0] == answers[0][1] != answers[1][0] == answers[1][1]
+    app.state.compiled.plans.clear()  # the general executor answers from here on
+    for i in (0, 1):
+        assert (await gql.execute(SEARCH_LIST, sets[i]))["data"] == answers[i][0]

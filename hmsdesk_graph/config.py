@@ -128,7 +128,7 @@ class Settings:
     otel_sdk_disabled: bool = False  # OTEL_SDK_DISABLED
     # Objects allocated between young garbage collections (Python's default: 700); startup's
     # objects are frozen out of collections too (ops/collector.py). 0: leave the collector as is.
-    gc_young_threshold: int = 50_000
+    gc_young_threshold: int = 10_000
 
     @property
     def is_production(self) -> bool:

@@ -34,19 +34,28 @@ def _filler(world: ReachWorld, n: int) -> list[ListingEvent]:
     return (events * (n // len(events) + 1))[:n]
 
 
-async def test_searches_against_a_full_buffer_wait_for_room_and_lose_nothing(
-    gql: GraphQLClient, app: Any, world: ReachWorld, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def _paused_with_slow_writes(
+    app: Any, monkeypatch: pytest.MonkeyPatch, seconds: float
+) -> Any:
+    """The app's recorder, stopped and emptied, whose writes take `seconds` longer (a busy
+    database: the buffer is still full when requests end)."""
     recorder = app.state.events
     await recorder.stop()
     await models.ListingEvent.all().delete()
     real_write = events_module._write
 
     async def slow_write(batch: list[ListingEvent]) -> None:
-        await asyncio.sleep(0.2)  # a busy database: the buffer is still full when requests end
+        await asyncio.sleep(seconds)
         await real_write(batch)
 
     monkeypatch.setattr(events_module, "_write", slow_write)
+    return recorder
+
+
+async def test_searches_against_a_full_buffer_wait_for_room_and_lose_nothing(
+    gql: GraphQLClient, app: Any, world: ReachWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorder = await _paused_with_slow_writes(app, monkeypatch, 0.2)
     recorder.capacity, recorder.batch_size, recorder.interval_s = 40, 20, 0.01
     filler = _filler(world, 40)
     recorder.record(filler)
@@ -102,16 +111,7 @@ async def test_a_stalled_writer_drops_after_the_wait_and_counts_it(
 async def test_requests_wait_to_start_while_the_buffer_is_nearly_full(
     gql: GraphQLClient, app: Any, world: ReachWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    recorder = app.state.events
-    await recorder.stop()
-    await models.ListingEvent.all().delete()
-    real_write = events_module._write
-
-    async def slow_write(batch: list[ListingEvent]) -> None:
-        await asyncio.sleep(0.1)
-        await real_write(batch)
-
-    monkeypatch.setattr(events_module, "_write", slow_write)
+    recorder = await _paused_with_slow_writes(app, monkeypatch, 0.1)
     recorder.capacity, recorder.headroom, recorder.batch_size = 100, 50, 30
     filler = _filler(world, 90)  # less than the headroom left: new requests wait to start
     recorder.record(filler)

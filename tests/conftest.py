@@ -117,7 +117,15 @@ def base_settings(**overrides: object) -> Settings:
     """Test settings: isolated from the developer's environment except the test server."""
     # The response cache is off here: most tests arrange rows directly between reads, which no
     # write path invalidates. tests/shared turns it on and tests it (and the two-process test).
-    values: dict[str, object] = {"env": "test", "count_statements": True, "response_cache_ttl_s": 0}
+    # The collector is left as Python sets it: tuning it collects the whole heap at every app
+    # start, and this process starts ~1,000 apps (the suite took twice as long);
+    # tests/ops/test_collector.py tests the tuning.
+    values: dict[str, object] = {
+        "env": "test",
+        "count_statements": True,
+        "response_cache_ttl_s": 0,
+        "gc_young_threshold": 0,
+    }
     values.update(overrides)
     return load_settings({}, **values)
 

@@ -445,6 +445,6 @@ def _after_sending(
 async def _record(recorder: EventRecorder, events: list[ListingEvent]) -> None:
     # A coroutine, so Starlette runs it on the event loop: a plain function would go to a
     # worker thread (a thread hop per request, and the buffer is not thread-safe). It may wait
-    # for room in a full buffer: the answer has gone out, and the connection's next request
-    # waits with it, so the server slows to the rate its events are written.
+    # for room in a full buffer (the answer has gone out); uvicorn starts the connection's next
+    # request meanwhile, so what slows the server to the write rate is `admit`, not this wait.
     await recorder.record_when_room(events)

@@ -8,7 +8,8 @@ A failed write puts its batch back for the next flush; shutdown flushes what is 
 A server answering faster than its events can be written slows to the write rate instead of
 losing them: a request starts only while the buffer has `headroom` left (`admit`), and its
 events, buffered once its answer has gone out (`record_when_room`), wait for room if need be.
-Only a wait past `room_wait_s` (the database stalled) drops events, counted and logged.
+While writes fail (the database down) nothing waits: events that do not fit are dropped,
+counted and logged, as they are after a wait past `room_wait_s`.
 Tests and tools write the buffer at once with `EventRecorder.flush()`. Events hold no personal
 data: no patient, no IP address, no free text.
 """
@@ -70,6 +71,9 @@ class EventRecorder:
         self.headroom = capacity // 10
         self.dropped = 0
         self.waited = 0
+        # The last write failed: waiting for room would only delay requests (cached answers
+        # too) while the database is down.
+        self.failing = False
         self.written = 0
         self._buffer: list[ListingEvent] = []
         self._wake = asyncio.Event()
@@ -104,11 +108,13 @@ class EventRecorder:
 
     async def _room_for(self, count: int) -> None:
         need = min(count, self.capacity)
-        if len(self._buffer) + need <= self.capacity or self._task is None:
+        if len(self._buffer) + need <= self.capacity or self._task is None or self.failing:
             return
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.room_wait_s
-        while len(self._buffer) + need > self.capacity and self._task is not None:
+        while (
+            len(self._buffer) + need > self.capacity and self._task is not None and not self.failing
+        ):
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return
@@ -149,17 +155,24 @@ class EventRecorder:
                     )
                     try:
                         await _write(batch)
-                    except BaseException:
+                    except BaseException as exc:
                         # Nothing is lost to a failed write (its transaction rolled back):
                         # the batch goes back in front, within the buffer's capacity.
                         self._requeue(batch)
+                        if isinstance(exc, Exception):
+                            self.failing = True
+                            self._free_room()  # waiters stop waiting
                         raise
                     total += len(batch)
-                    freed, self._room = self._room, asyncio.Event()
-                    freed.set()
+                    self.failing = False
+                    self._free_room()
             finally:
                 self.written += total
             return total
+
+    def _free_room(self) -> None:
+        freed, self._room = self._room, asyncio.Event()
+        freed.set()
 
     def _requeue(self, batch: list[ListingEvent]) -> None:
         room = max(self.capacity - len(self._buffer), 0)

@@ -125,3 +125,30 @@ async def test_requests_wait_to_start_while_the_buffer_is_nearly_full(
     filler_impressions = sum(e.kind in IMPRESSIONS for e in filler)
     stored = await models.ListingEvent.filter(kind__in=IMPRESSIONS).count()
     assert stored == filler_impressions + served
+
+
+async def test_while_writes_fail_requests_do_not_wait_for_room(
+    gql: GraphQLClient, app: Any, world: ReachWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database is down: waiting would only delay every answer (cached ones too), so the
+    events that do not fit are dropped and counted at once, as before back-pressure."""
+    recorder = app.state.events
+    await recorder.stop()
+
+    async def failing_write(batch: list[ListingEvent]) -> None:
+        raise ConnectionError("database went away")
+
+    monkeypatch.setattr(events_module, "_write", failing_write)
+    recorder.capacity, recorder.batch_size, recorder.interval_s = 30, 10, 0.01
+    recorder.room_wait_s = 5.0
+    recorder.record(_filler(world, 30))
+    recorder.start()
+    while not recorder.failing:
+        await asyncio.sleep(0.01)
+    started = time.monotonic()
+    body = await gql.execute(WEB, SEARCHES[0])
+    waited = time.monotonic() - started
+    assert "errors" not in body, body["errors"]
+    edges = len(body["data"]["searchPractitioners"]["edges"])
+    assert waited < recorder.room_wait_s / 2
+    assert recorder.dropped >= edges > 0

@@ -79,7 +79,9 @@ def _moment(rng: random.Random, start: datetime) -> datetime:
     """A moment of the IST day beginning at `start`, never in the future: today's events fall in
     the part of the day that has passed, so a batch holds the same events at any hour."""
     passed = int((datetime.now(UTC) - start).total_seconds())
-    return start + timedelta(seconds=rng.randint(0, max(0, min(86399, passed))))
+    # One draw of the same size at any hour: randint's draws depend on its range, so the rest
+    # of the stream (which kinds, how many sponsored) would change with the time of day.
+    return start + timedelta(seconds=int(rng.random() * (max(0, min(86399, passed)) + 1)))
 
 
 def synthetic_events(

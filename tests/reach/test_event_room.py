@@ -34,6 +34,16 @@ def _filler(world: ReachWorld, n: int) -> list[ListingEvent]:
     return (events * (n // len(events) + 1))[:n]
 
 
+async def _all_stored(recorder: Any, filler: list[ListingEvent], served: int) -> None:
+    """Once flushed, nothing was dropped: every impression of the filler and of the served
+    edges is stored."""
+    await recorder.flush()
+    assert recorder.dropped == 0
+    filler_impressions = sum(e.kind in IMPRESSIONS for e in filler)
+    stored = await models.ListingEvent.filter(kind__in=IMPRESSIONS).count()
+    assert stored == filler_impressions + served
+
+
 async def _paused_with_slow_writes(
     app: Any, monkeypatch: pytest.MonkeyPatch, seconds: float
 ) -> Any:
@@ -65,12 +75,8 @@ async def test_searches_against_a_full_buffer_wait_for_room_and_lose_nothing(
         body = await gql.execute(WEB, variables)
         assert "errors" not in body, body["errors"]
         served += len(body["data"]["searchPractitioners"]["edges"])
-    await recorder.flush()
     assert served > recorder.capacity // 2
-    assert recorder.dropped == 0
-    filler_impressions = sum(e.kind in IMPRESSIONS for e in filler)
-    stored = await models.ListingEvent.filter(kind__in=IMPRESSIONS).count()
-    assert stored == filler_impressions + served
+    await _all_stored(recorder, filler, served)
 
 
 async def test_a_stalled_writer_drops_after_the_wait_and_counts_it(
@@ -120,11 +126,7 @@ async def test_requests_wait_to_start_while_the_buffer_is_nearly_full(
     assert "errors" not in body, body["errors"]
     served = len(body["data"]["searchPractitioners"]["edges"])
     assert recorder.waited == 1
-    await recorder.flush()
-    assert recorder.dropped == 0
-    filler_impressions = sum(e.kind in IMPRESSIONS for e in filler)
-    stored = await models.ListingEvent.filter(kind__in=IMPRESSIONS).count()
-    assert stored == filler_impressions + served
+    await _all_stored(recorder, filler, served)
 
 
 async def test_while_writes_fail_requests_do_not_wait_for_room(

@@ -95,10 +95,9 @@ class EventRecorder:
     async def admit(self) -> None:
         """Before a request runs: wait (at most `room_wait_s`) while less than `headroom` is
         left in the buffer, so requests start no faster than their events are written."""
-        if len(self._buffer) + self.headroom > self.capacity:
+        if await self._room_for(self.headroom):
             self.waited += 1
             metrics.events_waited()
-            await self._room_for(self.headroom)
 
     async def record_when_room(self, events: list[ListingEvent]) -> None:
         """Buffer events, first waiting (at most `room_wait_s`) while the buffer is too full
@@ -106,10 +105,12 @@ class EventRecorder:
         await self._room_for(len(events))
         self.record(events)
 
-    async def _room_for(self, count: int) -> None:
+    async def _room_for(self, count: int) -> bool:
+        """Wait while `count` events would not fit (at most `room_wait_s`; not at all while
+        nobody writes or writes fail); whether it waited."""
         need = min(count, self.capacity)
         if len(self._buffer) + need <= self.capacity or self._task is None or self.failing:
-            return
+            return False
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.room_wait_s
         while (
@@ -117,10 +118,11 @@ class EventRecorder:
         ):
             remaining = deadline - loop.time()
             if remaining <= 0:
-                return
+                break
             self._wake.set()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._room.wait(), remaining)
+        return True
 
     def start(self) -> None:
         if self._task is None:

@@ -408,6 +408,7 @@ async def test_an_expired_answer_is_served_while_one_request_computes_its_succes
     served it. (Names are changed below without invalidating, so each answer shows which
     copy it came from.)"""
     import asyncio
+    import contextlib
     import time
 
     monkeypatch.setattr(tag_versions, "FRESH_S", 600.0)
@@ -428,13 +429,43 @@ async def test_an_expired_answer_is_served_while_one_request_computes_its_succes
             (a.headers[HEADER], a.json()["data"]["practitioner"]["name"]) for a in answers
         )
 
+    # The one computing keeps its answer only once every request of the burst has looked for
+    # it: on a loaded machine it could otherwise finish before the others start, and they
+    # would find its successor fresh (bounded: a wait that never ends fails the assertions).
+    looked = {"count": 0, "burst": 0}
+    everyone_looked = asyncio.Event()
+    real_refreshing, real_store = cache._refreshing, cache.store_entry
+
+    def refreshing(key: str, versions: dict[str, int]) -> Any:
+        looked["count"] += 1
+        if looked["count"] >= looked["burst"]:
+            everyone_looked.set()
+        return real_refreshing(key, versions)
+
+    async def store_entry(key: str, entry: Any) -> None:
+        if looked["burst"]:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(everyone_looked.wait(), 10.0)
+        await real_store(key, entry)
+
+    monkeypatch.setattr(cache, "_refreshing", refreshing)
+    monkeypatch.setattr(cache, "store_entry", store_entry)
+
+    async def burst(size: int) -> list[Any]:
+        looked["count"], looked["burst"] = 0, size
+        everyone_looked.clear()
+        try:
+            return await asyncio.gather(*(_post(http, PROFILE, variables) for _ in range(size)))
+        finally:
+            looked["burst"] = 0
+
     await rename("Dr First")
     first = await _post(http, PROFILE, variables)
     assert first.headers[HEADER] == "MISS"
     (key,) = cache._local
     await expire(1.0)
     await rename("Dr Second")
-    answers = await asyncio.gather(*(_post(http, PROFILE, variables) for _ in range(4)))
+    answers = await burst(4)
     assert names(answers) == {("MISS", "Dr Second"): 1, ("HIT", "Dr First"): 3}
     assert float(cache._local[key].meta["t"]) > time.time()  # the successor is kept
     await expire(1.0)
@@ -443,6 +474,6 @@ async def test_an_expired_answer_is_served_while_one_request_computes_its_succes
     assert names([alone]) == {("MISS", "Dr Third"): 1}  # nothing computing it: not served
     await expire(60.0)  # long past the grace: the burst waits for the one computing it
     await rename("Dr Fourth")
-    answers = await asyncio.gather(*(_post(http, PROFILE, variables) for _ in range(4)))
+    answers = await burst(4)
     assert names(answers) == {("MISS", "Dr Fourth"): 1, ("HIT", "Dr Fourth"): 3}
     assert not cache._flights

@@ -11,6 +11,7 @@ import pytest
 from hmsdesk_graph.sandbox import RunningSandbox
 from tests.conftest import GraphQLClient
 from tests.factories import Dataset
+from tests.partners.conftest import PATIENT_PARTNER_TIMEOUTS
 
 SEARCH = """
 query($first: Int!) {
@@ -121,6 +122,7 @@ query($after: String, $w: AvailabilityWindow!) {
 """
 
 
+@pytest.mark.partner_settings(**PATIENT_PARTNER_TIMEOUTS)
 async def test_availability_filter_uses_live_slots(
     gql: GraphQLClient, dataset: Dataset, sandbox: RunningSandbox
 ) -> None:

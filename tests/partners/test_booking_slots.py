@@ -6,12 +6,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+
 from hmsdesk_graph.db import models
 from hmsdesk_graph.loaders.availability import IST
 from hmsdesk_graph.sandbox import RunningSandbox
 from hmsdesk_graph.schema.node import to_global_id
 from tests.conftest import GraphQLClient
 from tests.factories import Dataset
+from tests.partners.conftest import PATIENT_PARTNER_TIMEOUTS
 
 AVAILABILITY = """
 query { practitioner(slug: "dr-asha-kulkarni") {
@@ -51,6 +54,7 @@ async def _book(gql: GraphQLClient, role_id: str, slot: datetime, key: str) -> d
     )
 
 
+@pytest.mark.partner_settings(**PATIENT_PARTNER_TIMEOUTS)
 async def test_an_offered_slot_books_and_an_unoffered_one_is_refused(
     gql: GraphQLClient, dataset: Dataset
 ) -> None:

@@ -199,7 +199,7 @@ class CompiledOperations:
         record = record_var.get()
         if record is not None:
             record.operation = operation_label(plan.name, self._known)
-        run = Run(self.schema, context, coerced, derived=derived)
+        run = Run(self.schema, context, coerced, derived=derived, reference=self.reference)
         recorder = context.events
         context.events, context.lean_reads = run.held, True
         context.loaders.serve_slugs_from(self.reference.cities, self.reference.specialties)

@@ -18,6 +18,7 @@ from strawberry.types.arguments import convert_arguments
 from strawberry.types.nodes import convert_selections
 
 from hmsdesk_graph.compiled.plan import FieldPlan
+from hmsdesk_graph.compiled.reference import ReferenceSlugs
 from hmsdesk_graph.context import Context, Info
 from hmsdesk_graph.workers.events import HeldEvents
 
@@ -43,6 +44,8 @@ class Run:
     # What the fields derive from the variables alone (converted arguments, selections), kept
     # with the plan's checks for this variable set: its later runs convert nothing again.
     derived: dict[Any, Any] = field(default_factory=dict)
+    # The worker's catalogue rows (cities, localities), read once per worker, not per request.
+    reference: ReferenceSlugs = field(default_factory=ReferenceSlugs)
 
     @property
     def info(self) -> Info:

@@ -20,6 +20,7 @@ from tortoise.models import Model
 
 from hmsdesk_graph.compiled.execute import Run
 from hmsdesk_graph.compiled.plan import Fetch, FieldPlan
+from hmsdesk_graph.compiled.reference import BY_ID
 from hmsdesk_graph.compiled.views import HospitalView, PractitionerRoleView, PricePackageView
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import TargetKind
@@ -89,7 +90,12 @@ async def _by_ids(
     request already read them all), built into schema objects."""
     known = run.rows.get(model, {})
     missing = _unique([i for i in ids if i is not None and i not in known])
-    rows = {**known, **await lean_by_ids(model, missing)} if missing else known
+    if not missing:
+        rows = known
+    elif model in BY_ID:
+        rows = {**known, **await run.reference.by_ids(model, missing)}
+    else:
+        rows = {**known, **await lean_by_ids(model, missing)}
     found = {key: build(rows[key]) for key in _unique([i for i in ids if i in rows])}
     return [None if i is None else found.get(i) for i in ids]
 

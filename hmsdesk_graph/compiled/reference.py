@@ -1,21 +1,25 @@
-"""City and specialty rows by slug, kept by the worker between compiled requests.
+"""City and specialty rows by slug, and city and locality rows by id, kept by the worker
+between compiled requests.
 
-The catalogue (cities, specialties) changes only through the seed and CLI jobs, which bump the
-`all` tag, and tag-bumping writes; a search resolves a city slug and specialty slugs on every
-request. Rows found are kept here and dropped as soon as the `city` or `all` tag version has
-moved; the versions are read at most every `recheck_s` seconds (one statement per worker per
-interval, not per request). A slug not found is never kept: it is asked again, so a row added
-without a bump is seen at once.
+The catalogue (cities, localities, specialties) changes only through the seed and CLI jobs,
+which bump the `all` tag, and tag-bumping writes; a search resolves a city slug and specialty
+slugs on every request, and every profile and card shows its city and locality. Rows found are
+kept here and dropped as soon as the `city` or `all` tag version has moved; the versions are
+read at most every `recheck_s` seconds (one statement per worker per interval, not per
+request). A key not found is never kept: it is asked again, so a row added without a bump is
+seen at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from hmsdesk_graph.db import models
 from hmsdesk_graph.loaders import providers
+from hmsdesk_graph.loaders.lean import lean_by_ids
 from hmsdesk_graph.shared.cache_policy import Tag
 from hmsdesk_graph.shared.tag_versions import read_versions
 
@@ -25,26 +29,43 @@ RECHECK_S = 5.0
 _TAGS = (Tag.ALL, Tag.CITY)
 
 
+# The catalogue models kept by id: small tables every profile and card reads a row of.
+BY_ID = (models.City, models.Locality)
+
+
 class ReferenceSlugs:
-    """The worker's city and specialty rows by slug (read-only: never saved or changed)."""
+    """The worker's city and specialty rows by slug, and its lean city and locality rows by id
+    (read-only: never saved or changed)."""
 
     def __init__(self, recheck_s: float = RECHECK_S) -> None:
         self.recheck_s = recheck_s
         self._cities: dict[str, models.City] = {}
         self._specialties: dict[str, models.Specialty] = {}
+        self._by_id: dict[type, dict[int, Any]] = {}
         self._versions: dict[str, int] | None = None
         self._checked = float("-inf")
+        self._checking: asyncio.Future[dict[str, int]] | None = None
         # Bumped whenever the rows are dropped: a load that started before a drop is not kept.
         self._generation = 0
 
     async def _fresh(self) -> None:
+        checking = self._checking
+        if checking is not None:
+            # A check is in flight: what it finds decides for this caller too (a row loaded
+            # meanwhile would be dropped with the generation it started in, and read again).
+            await asyncio.shield(checking)
+            return
         now = time.monotonic()
         if now - self._checked < self.recheck_s:
             return
         self._checked = now  # before the await: concurrent requests do not read them again
-        versions = await read_versions(_TAGS)
+        self._checking = checking = asyncio.ensure_future(read_versions(_TAGS))
+        try:
+            versions = await asyncio.shield(checking)
+        finally:
+            self._checking = None
         if versions != self._versions:
-            self._cities, self._specialties = {}, {}
+            self._cities, self._specialties, self._by_id = {}, {}, {}
             self._generation += 1
             self._versions = versions
 
@@ -74,3 +95,17 @@ class ReferenceSlugs:
         return await self._lookup(
             lambda: self._specialties, keys, providers.load_specialties_by_slug
         )
+
+    async def by_ids(self, model: type, ids: Sequence[int]) -> dict[int, Any]:
+        """Lean rows of a catalogue model in `BY_ID` by id (those that exist), read once."""
+        await self._fresh()
+        kept = self._by_id.get(model, {})
+        missing = [i for i in ids if i not in kept]
+        if not missing:
+            return kept
+        generation = self._generation
+        loaded = await lean_by_ids(model, missing)
+        if generation == self._generation:
+            kept = self._by_id.setdefault(model, {})
+            kept.update(loaded)
+        return {**kept, **loaded}

@@ -106,3 +106,44 @@ async def test_each_variable_set_gets_its_own_arguments_when_sets_alternate(
     app.state.compiled.plans.clear()  # the general executor answers from here on
     for i in (0, 1):
         assert (await gql.execute(SEARCH_LIST, sets[i]))["data"] == answers[i][0]
+
+
+async def _profile(
+    app: Any, gql: GraphQLClient, name: str, variables: dict[str, Any]
+) -> tuple[Any, int]:
+    answered = app.state.compiled.answered
+    body = await gql.execute((OPERATIONS / f"{name}.graphql").read_text(), variables)
+    assert app.state.compiled.answered == answered + 1, body  # answered by the plan
+    assert "errors" not in body, body["errors"]
+    return body["data"], int(body["extensions"]["sqlStatements"])
+
+
+async def test_profiles_read_their_city_and_locality_from_the_worker(
+    app: Any, gql: GraphQLClient, world: CompiledWorld
+) -> None:
+    """A profile's city and locality rows are the worker's reference rows: once they are
+    kept, a profile sends no statement for them (and shows a bumped change of them)."""
+    app.state.compiled.reference.recheck_s = 3600.0
+    ds = world.ds
+    profiles = {
+        "hospitalProfile": {"slug": ds.hospital_slug},
+        "diagnosticCenterProfile": {"slug": ds.center_slug},
+        "practitionerProfile": {"slug": ds.profile_slug},
+    }
+    counts = {}
+    for name, variables in profiles.items():
+        await _profile(app, gql, name, variables)  # keeps the rows
+        _, counts[name] = await _profile(app, gql, name, variables)
+    # None of them reads a city or locality row (12, 9 and 7 statements before):
+    # hospital: the hospital, its specialties, doctors and their count, the doctors'
+    # specialties and consultation packages, its packages and their sources, rating counts,
+    # reviews; center: the center, its lab tests, packages, their tests and sources, rating
+    # counts, reviews; practitioner: the practitioner, specialties, practices with their
+    # hospitals and localities, packages, rating counts, reviews.
+    assert counts == {"hospitalProfile": 10, "diagnosticCenterProfile": 7, "practitionerProfile": 6}
+
+    app.state.compiled.reference.recheck_s = 0.0  # read the versions on every request
+    await models.Locality.filter(slug="kothrud").update(name="Kothrud West")
+    await bump([Tag.CITY])
+    data, _ = await _profile(app, gql, "hospitalProfile", {"slug": ds.hospital_slug})
+    assert data["hospital"]["locality"]["name"] == "Kothrud West"

@@ -215,11 +215,13 @@ async def _hospital_practitioners(run: Run, plan: FieldPlan, parents: list[Any])
         pages.append((scope, page, key))
     wanted = _unique([key for _, _, key in pages])
     found = dict(
-        zip(wanted, await provider_batches.load_practitioners_by_hospital(wanted), strict=True)
+        zip(wanted, await provider_batches.practitioner_pages_by_hospital(wanted), strict=True)
     )
 
-    def counter(hospital_id: int) -> Callable[[], Awaitable[int]]:
+    def counter(hospital_id: int, total: int | None) -> Callable[[], Awaitable[int]]:
         async def count() -> int:
+            if total is not None:  # a first page: its statement counted them
+                return total
             key = HospitalPractitionerCountKey(hospital_id, specialty_id)
             return (await provider_batches.load_practitioner_counts_by_hospital([key]))[0]
 
@@ -227,13 +229,13 @@ async def _hospital_practitioners(run: Run, plan: FieldPlan, parents: list[Any])
 
     return [
         make_connection(
-            found[key],
+            found[key][0],
             page,
             scope=scope,
             codec=ctx.cursors,
             key=lambda p: (p.name, p.pk),
             node=Practitioner.from_row,
-            count=counter(key.hospital_id),
+            count=counter(key.hospital_id, found[key][1]),
         )
         for scope, page, key in pages
     ]

@@ -117,30 +117,45 @@ class HospitalPractitionersKey:
     after: Key | None
 
 
-async def load_practitioners_by_hospital(
+async def practitioner_pages_by_hospital(
     keys: Sequence[HospitalPractitionersKey],
-) -> list[list[models.Practitioner]]:
-    """Up to first + 1 practitioners per hospital (the extra row tells there is a next page)."""
-    results: dict[HospitalPractitionersKey, list[models.Practitioner]] = {}
+) -> list[tuple[list[models.Practitioner], int | None]]:
+    """Up to first + 1 practitioners per hospital (the extra row tells there is a next page),
+    each with the hospital's total when the page is the first (counted by the same statement;
+    after a cursor the window sees only the rows past it: None)."""
+    results: dict[HospitalPractitionersKey, tuple[list[models.Practitioner], int | None]] = {}
     for (specialty_id, first, after), group in group_keys(
         keys, lambda k: (k.specialty_id, k.first, k.after)
     ).items():
         q = SqlBuilder()
-        where = _active_at(q, [k.hospital_id for k in group], specialty_id)
+        hospital_ids = [k.hospital_id for k in group]
+        where = _active_at(q, hospital_ids, specialty_id)
         if after is not None:
             where.append(f"(p.name, p.id) > ({q.p(after[0])}, {q.p(after[1])})")
         rows = await q.fetch(
             f"SELECT * FROM (SELECT pr.hospital_id AS _owner, {columns(models.Practitioner, 'p')},"
-            " ROW_NUMBER() OVER (PARTITION BY pr.hospital_id ORDER BY p.name, p.id) AS _rn"
+            " ROW_NUMBER() OVER (PARTITION BY pr.hospital_id ORDER BY p.name, p.id) AS _rn,"
+            " COUNT(*) OVER (PARTITION BY pr.hospital_id) AS _total"
             " FROM practitioner_role pr JOIN practitioner p ON p.id = pr.practitioner_id"
             f" WHERE {' AND '.join(where)}) t"
             f" WHERE t._rn <= {q.p(first + 1)} ORDER BY t._owner, t._rn"
         )
+        totals: dict[int, int] = {}
         for row in rows:
             row.pop("_rn")
-        pages = _grouped_by_owner(models.Practitioner, rows, [k.hospital_id for k in group])
-        results.update(zip(group, pages, strict=True))
+            totals[int(row["_owner"])] = int(row.pop("_total"))
+        pages = _grouped_by_owner(models.Practitioner, rows, hospital_ids)
+        for key, page in zip(group, pages, strict=True):
+            total = None if after is not None else totals.get(key.hospital_id, 0)
+            results[key] = (page, total)
     return [results[key] for key in keys]
+
+
+async def load_practitioners_by_hospital(
+    keys: Sequence[HospitalPractitionersKey],
+) -> list[list[models.Practitioner]]:
+    """Up to first + 1 practitioners per hospital (the extra row tells there is a next page)."""
+    return [page for page, _ in await practitioner_pages_by_hospital(keys)]
 
 
 @dataclass(frozen=True)

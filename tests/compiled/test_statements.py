@@ -135,12 +135,12 @@ async def test_profiles_read_their_city_and_locality_from_the_worker(
         await _profile(app, gql, name, variables)  # keeps the rows
         _, counts[name] = await _profile(app, gql, name, variables)
     # None of them reads a city or locality row (12, 9 and 7 statements before):
-    # hospital: the hospital, its specialties, doctors and their count, the doctors'
+    # hospital: the hospital, its specialties, doctors (counted by the same statement), the doctors'
     # specialties and consultation packages, its packages and their sources, rating counts,
     # reviews; center: the center, its lab tests, packages, their tests and sources, rating
     # counts, reviews; practitioner: the practitioner, specialties, practices with their
     # hospitals and localities, packages, rating counts, reviews.
-    assert counts == {"hospitalProfile": 10, "diagnosticCenterProfile": 7, "practitionerProfile": 6}
+    assert counts == {"hospitalProfile": 9, "diagnosticCenterProfile": 7, "practitionerProfile": 6}
 
     app.state.compiled.reference.recheck_s = 0.0  # read the versions on every request
     await models.Locality.filter(slug="kothrud").update(name="Kothrud West")

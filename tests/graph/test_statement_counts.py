@@ -55,11 +55,13 @@ async def test_hospital_practitioners_same_count_for_5_and_100(
 @pytest.mark.parametrize(
     ("name", "expected"),
     # One statement per distinct loader the page touches (see the closing note of issue 3);
-    # on the compiled path practices come with their hospitals and localities (issue 10).
-    [("practitionerProfile", 7), ("hospitalProfile", 12), ("diagnosticCenterProfile", 9)],
+    # on the compiled path practices come with their hospitals and localities, cities and
+    # localities from the worker's reference rows, and a hospital's first page of doctors
+    # with their count (issue 10).
+    [("practitionerProfile", 6), ("hospitalProfile", 9), ("diagnosticCenterProfile", 7)],
 )
 async def test_profile_operations_run_in_few_statements(
-    gql: GraphQLClient, dataset: Dataset, name: str, expected: int
+    app: Any, gql: GraphQLClient, dataset: Dataset, name: str, expected: int
 ) -> None:
     variables = {
         "practitionerProfile": {"slug": dataset.profile_slug},
@@ -67,7 +69,11 @@ async def test_profile_operations_run_in_few_statements(
         "diagnosticCenterProfile": {"slug": dataset.center_slug},
     }[name]
     query = (OPERATIONS / f"{name}.graphql").read_text(encoding="utf-8")
-    assert await _statements(gql, query, variables) == expected
+    # A worker reads the catalogue's versions and rows once (then every few seconds): the
+    # first request pays that, every later one does not.
+    app.state.compiled.reference.recheck_s = 3600.0
+    first = await _statements(gql, query, variables)
+    assert await _statements(gql, query, variables) == expected < first
 
 
 async def test_listing_count_is_constant(gql: GraphQLClient, dataset: Dataset) -> None:

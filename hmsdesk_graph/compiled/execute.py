@@ -44,6 +44,9 @@ class Run:
     # What the fields derive from the variables alone (converted arguments, selections), kept
     # with the plan's checks for this variable set: its later runs convert nothing again.
     derived: dict[Any, Any] = field(default_factory=dict)
+    # Practices (with their hospitals' and localities' columns) by practitioner id, read at
+    # the edges' level for their distances: the nodes' practices below take them from here.
+    practices: dict[int, list[Any]] = field(default_factory=dict)
     # The worker's catalogue rows (cities, localities), read once per worker, not per request.
     reference: ReferenceSlugs = field(default_factory=ReferenceSlugs)
 

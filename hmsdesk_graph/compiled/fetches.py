@@ -46,6 +46,7 @@ from hmsdesk_graph.schema.connection import make_connection
 from hmsdesk_graph.schema.prices import price_source
 from hmsdesk_graph.schema.providers import Practitioner, Review
 from hmsdesk_graph.schema.reviews import ReviewSummary
+from hmsdesk_graph.search.query import nearest_of
 
 K = TypeVar("K")
 
@@ -74,13 +75,6 @@ async def _method(run: Run, plan: FieldPlan, parents: list[Any]) -> list[Any]:
     if results and inspect.isawaitable(results[0]):
         return list(await asyncio.gather(*results))
     return results
-
-
-async def _with_info(run: Run, plan: FieldPlan, parents: list[Any]) -> list[Any]:
-    """A resolver of `self` and `info` that reads only public rows through the request's
-    loaders (the edge's distance): every parent's call is batched by the same loaders."""
-    method = plan.strawberry_field.base_resolver.wrapped_func
-    return list(await asyncio.gather(*(method(parent, run.info) for parent in parents)))
 
 
 async def _by_ids(
@@ -144,7 +138,9 @@ async def _practices(run: Run, plan: FieldPlan, parents: list[Any]) -> list[Any]
     ids = [p._row.pk for p in parents]
     hospital = _child(plan, "hospital")
     rows: Sequence[Any]
-    if hospital is None:
+    if all(i in run.practices for i in ids):  # the edges' distances read them already
+        rows = [row for i in _unique(ids) for row in run.practices[i]]
+    elif hospital is None:
         rows = await provider_batches.role_rows_by_practitioner(_unique(ids))
     else:
         rows = await _practices_joined(run, _unique(ids), _child(hospital, "locality") is not None)
@@ -181,6 +177,30 @@ async def _practices_joined(run: Run, ids: list[int], locality: bool) -> Sequenc
             if row[f"{prefix}id"] is not None:
                 known.setdefault(int(row[f"{prefix}id"]), lean(row))
     return rows
+
+
+async def _distances(run: Run, plan: FieldPlan, parents: list[Any]) -> list[float | None]:
+    """Each edge's distance to its practitioner's nearest practice (searching `near`), as
+    `PractitionerSearchEdge.distance_km` finds it: the practices and their hospitals (and
+    localities) in one statement, kept for the nodes' `practices` below."""
+    ids = _unique([edge.node._row.pk for edge in parents if edge._near is not None])
+    if ids:
+        rows = await _practices_joined(run, ids, locality=True)
+        for i in ids:
+            run.practices.setdefault(i, [])
+        for row in rows:
+            run.practices[int(row["practitioner_id"])].append(row)
+    hospitals = run.rows.get(models.Hospital, {})
+    found: list[float | None] = []
+    for edge in parents:
+        if edge._near is None:
+            found.append(None)
+            continue
+        roles = lean_rows(models.PractitionerRole, run.practices[edge.node._row.pk])
+        places = [(r.pk, h.lat, h.lng) for r in roles if (h := hospitals.get(r.hospital_id))]
+        nearest = nearest_of(edge._near, places)
+        found.append(nearest[1] if nearest else None)
+    return found
 
 
 def _role_hospital(run: Run, plan: FieldPlan, parents: list[Any]) -> Any:
@@ -371,7 +391,7 @@ FETCHES: dict[tuple[str, str], Fetch] = {
     ("HospitalSearchConnection", "facets"): _method,
     ("PractitionerSearchConnection", "totalCount"): _method,
     ("PractitionerSearchConnection", "facets"): _method,
-    ("PractitionerSearchEdge", "distanceKm"): _with_info,
+    ("PractitionerSearchEdge", "distanceKm"): _distances,
     ("Practitioner", "city"): _city,
     ("Practitioner", "specialties"): _practitioner_specialties,
     ("Practitioner", "practices"): _practices,

@@ -147,3 +147,19 @@ async def test_profiles_read_their_city_and_locality_from_the_worker(
     await bump([Tag.CITY])
     data, _ = await _profile(app, gql, "hospitalProfile", {"slug": ds.hospital_slug})
     assert data["hospital"]["locality"]["name"] == "Kothrud West"
+
+
+async def test_a_search_near_a_point_costs_no_more_statements_than_one_without(
+    app: Any, gql: GraphQLClient, world: CompiledWorld
+) -> None:
+    """The edges' distances read the practices with their hospitals, and the cards' practices
+    are those same rows: `near` adds no statement (it added two, through the loaders)."""
+    app.state.compiled.reference.recheck_s = 3600.0
+    base = {"city": "pune", "query": "cardiologist"}
+    near = {**base, "near": {"lat": 18.51, "lng": 73.81, "radiusKm": 10}}
+    for name in ("webSearchPractitioners", "mobileSearchPractitioners"):
+        await _profile(app, gql, name, base)  # keeps the worker's rows
+        data, with_near = await _profile(app, gql, name, near)
+        assert all(e["distanceKm"] is not None for e in data["searchPractitioners"]["edges"])
+        _, without = await _profile(app, gql, name, base)
+        assert with_near == without, name

@@ -21,7 +21,6 @@ from tortoise.models import Model
 from hmsdesk_graph.compiled.execute import Run
 from hmsdesk_graph.compiled.plan import Fetch, FieldPlan
 from hmsdesk_graph.compiled.reference import BY_ID
-from hmsdesk_graph.compiled.views import HospitalView, PractitionerRoleView, PricePackageView
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import TargetKind
 from hmsdesk_graph.db.sql import SqlBuilder, columns
@@ -41,6 +40,7 @@ from hmsdesk_graph.resolvers.providers import (
     resolve_practitioner,
 )
 from hmsdesk_graph.resolvers.search import resolve_search_practitioners
+from hmsdesk_graph.resolvers.views import HospitalView, PractitionerRoleView, PricePackageView
 from hmsdesk_graph.schema.catalog import City, LabTest, Specialty, specialty_id_for_slug
 from hmsdesk_graph.schema.connection import make_connection
 from hmsdesk_graph.schema.prices import price_source

@@ -17,6 +17,7 @@ from hmsdesk_graph.db.sql import SqlBuilder, models_from_rows
 from hmsdesk_graph.errors import BadUserInput, UpstreamTimeout, UpstreamUnavailable
 from hmsdesk_graph.loaders.lean import lean_rows
 from hmsdesk_graph.pagination import Page, check_first, scope_of
+from hmsdesk_graph.resolvers.views import PractitionerView
 from hmsdesk_graph.schema.catalog import city_id_for_slug, specialty_id_for_slug
 from hmsdesk_graph.schema.connection import PageInfo
 from hmsdesk_graph.schema.providers import AvailabilitySource, Practitioner
@@ -262,9 +263,6 @@ def _practitioners(info: Info, rows: Sequence[Any]) -> list[models.Practitioner]
 
 def _node(info: Info, row: models.Practitioner) -> Practitioner:
     if info.context.lean_reads:
-        # Imported here: the compiled package imports this module.
-        from hmsdesk_graph.compiled.views import PractitionerView
-
         return cast(Practitioner, PractitionerView(row))
     return Practitioner.from_row(row)
 

@@ -5,6 +5,9 @@ Each view answers the attribute names of its strawberry type with exactly what t
 name never decodes its accreditations. A view lacks any attribute it does not port, so a plan
 reading one fails and the request falls back to the general executor. The equality test
 (tests/compiled) holds every view to its `from_row`.
+
+They live with the resolvers, not in `compiled`: the search resolver builds practitioner views
+on the compiled path itself, and resolvers sit below `compiled`.
 """
 
 from __future__ import annotations

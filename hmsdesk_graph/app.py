@@ -21,19 +21,19 @@ from hmsdesk_graph.db.connection import close_database, open_database, read_conn
 from hmsdesk_graph.db.crypto import FieldCipher
 from hmsdesk_graph.guards.ratelimit import RateLimits
 from hmsdesk_graph.http.access_log import AccessLogMiddleware
+from hmsdesk_graph.http.budget import RequestBudgetMiddleware, budget_middleware_state
 from hmsdesk_graph.http.cors import cors_middleware
 from hmsdesk_graph.http.deadline import DeadlineMiddleware
 from hmsdesk_graph.http.explorer import explorer_routes
 from hmsdesk_graph.http.graphql_http import GraphQLEndpoint, json_response
 from hmsdesk_graph.http.persisted import PersistedOperations
+from hmsdesk_graph.http.response_cache import ResponseCache
 from hmsdesk_graph.identity.auth import TokenService, viewer_from_headers
 from hmsdesk_graph.ops import metrics, tracing
 from hmsdesk_graph.ops.collector import CollectorTuning
 from hmsdesk_graph.pagination import CursorCodec
 from hmsdesk_graph.shared import SharedState
-from hmsdesk_graph.shared.budget import RequestBudgetMiddleware, budget_middleware_state
 from hmsdesk_graph.shared.last_good import LastGood
-from hmsdesk_graph.shared.response_cache import ResponseCache
 from hmsdesk_graph.shared.tag_versions import forget_versions
 from hmsdesk_graph.upstream import Upstreams, deadline_in
 from hmsdesk_graph.workers.events import EventRecorder

@@ -1,2 +1,3 @@
 """The HTTP edge: the /graphql endpoint (GraphQL over HTTP, content negotiation, CSRF,
-persisted operations), CORS, the request deadline, the access log and the staff explorer."""
+persisted operations), the response cache, the per-client request budget, CORS, the request
+deadline, the access log and the staff explorer."""

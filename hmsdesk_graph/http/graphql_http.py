@@ -34,7 +34,7 @@ from hmsdesk_graph.errors import ErrorCode, Unauthenticated
 from hmsdesk_graph.http import csrf
 from hmsdesk_graph.http.media_types import ResponseType, negotiate, readable_request_body
 from hmsdesk_graph.http.persisted import PersistedOperations, PersistedQueryError
-from hmsdesk_graph.shared.response_cache import Lookup, ResponseCache, watching
+from hmsdesk_graph.http.response_cache import Lookup, ResponseCache, watching
 from hmsdesk_graph.workers.events import EventRecorder, HeldEvents, ListingEvent
 
 logger = logging.getLogger("hmsdesk_graph.http")

@@ -6,7 +6,7 @@ paced allowance is ceil(committed x f) (never more than committed). It is eligib
 delivered < allowance, so delivery never runs ahead of an even spread over its days by more
 than the one impression that crosses the line (plus whatever other processes still hold in
 their unflushed event buffers, at most one flush interval of traffic, and on response-cache
-hits what the offers kept for up to a second have not seen yet: shared.response_cache).
+hits what the offers kept for up to a second have not seen yet: http.response_cache).
 Under-delivery carries over: a quiet morning leaves room for the afternoon.
 
 Rotation. Among the n eligible, sorted by campaign id, the t-th search that sees exactly this

@@ -3,11 +3,11 @@
 An answer is kept under (document hash, normalised variables, viewer class) in the shared
 store (Redis when configured, else this process) together with the versions its tags had
 before it was computed; it is served only while those versions are unchanged (see
-tag_versions.py: each process checks them against a snapshot at most FRESH_S old) and for at
-most HMSDESK_RESPONSE_CACHE_TTL_S. What may be kept is decided from the document
-(cache_policy.py) and, while it runs, by the resolvers: an answer that called a partner service
-is not kept. Listing events an answer recorded (profile views, organic impressions) are kept
-with it and recorded again on every hit, so every shown edge is still counted.
+shared/tag_versions.py: each process checks them against a snapshot at most FRESH_S old) and
+for at most HMSDESK_RESPONSE_CACHE_TTL_S. What may be kept is decided from the document
+(shared/cache_policy.py) and, while it runs, by the resolvers: an answer that called a partner
+service is not kept. Listing events an answer recorded (profile views, organic impressions) are
+kept with it and recorded again on every hit, so every shown edge is still counted.
 
 Sponsored slots: a search's organic part is kept, with the arguments of its sponsored
 placement and each sponsored edge it has rendered (by practitioner). A hit runs the placement

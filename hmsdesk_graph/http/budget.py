@@ -2,7 +2,7 @@
 
 Checked before the body is read, so a client over its budget costs one counter round trip.
 Signed-in clients are counted by their token's subject (verified: an unverified subject would
-let anyone mint unlimited budgets), everyone else by their real address (see clients.py).
+let anyone mint unlimited budgets), everyone else by their real address (see shared/clients.py).
 """
 
 from __future__ import annotations

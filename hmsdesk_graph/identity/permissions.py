@@ -10,10 +10,38 @@
 
 from __future__ import annotations
 
-from hmsdesk_graph.context import Info
+from typing import Protocol
+
+from strawberry.dataloader import DataLoader
+
 from hmsdesk_graph.db import models
 from hmsdesk_graph.errors import Forbidden, NotFound, Unauthenticated
+from hmsdesk_graph.identity.audit import AuditTrail
 from hmsdesk_graph.identity.auth import Role, Viewer
+
+
+# The request as the rules below read it, described here rather than imported: context.py
+# imports identity (viewers, the audit trail), so identity must not import it back.
+# strawberry's Info[Context] matches these protocols, which mypy checks at every call.
+class _Loaders(Protocol):
+    @property
+    def patient_private_by_id(self) -> DataLoader[int, models.Patient | None]: ...
+
+
+class _Context(Protocol):
+    @property
+    def viewer(self) -> Viewer: ...
+    @property
+    def loaders(self) -> _Loaders: ...
+    @property
+    def audit(self) -> AuditTrail: ...
+
+
+class _Info(Protocol):
+    """A resolver's `info`, as far as these rules read it."""
+
+    @property
+    def context(self) -> _Context: ...
 
 
 def require_signed_in(viewer: Viewer) -> None:
@@ -29,7 +57,7 @@ def require_patient(viewer: Viewer) -> int:
     return viewer.patient_id
 
 
-async def require_active_patient(info: Info) -> int:
+async def require_active_patient(info: _Info) -> int:
     """The viewer's patient id, refusing tokens of erased or deactivated accounts (one cached
     lookup per request)."""
     patient_id = require_patient(info.context.viewer)
@@ -91,7 +119,7 @@ async def may_see_appointment(viewer: Viewer, appointment: models.Appointment) -
     return viewer.is_staff
 
 
-def audit_personal_read(info: Info, object_type: str, object_id: int, field: str) -> None:
+def audit_personal_read(info: _Info, object_type: str, object_id: int, field: str) -> None:
     """Staff reads need a stated purpose and are recorded; other viewers' reads are their own."""
     viewer = info.context.viewer
     if viewer.is_staff:

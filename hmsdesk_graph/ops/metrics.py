@@ -16,7 +16,7 @@ import ipaddress
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -200,41 +200,23 @@ def breaker_state(service: str, state: str) -> None:
 
 
 @contextmanager
-def upstream_attempt(service: str, breaker: Any = None) -> Iterator[None]:
-    """Count and time one partner-service attempt; outcome from the exception, if any."""
+def upstream_attempt(
+    service: str, outcome_of: Callable[[BaseException], str], breaker: Any = None
+) -> Iterator[None]:
+    """Count and time one partner-service attempt: ``ok``, or ``outcome_of`` its exception
+    (the caller's labels: ops knows nothing of the upstream errors)."""
     started = time.perf_counter()
     outcome = "ok"
     try:
         yield
     except BaseException as exc:
-        outcome = _outcome(exc)
+        outcome = outcome_of(exc)
         raise
     finally:
         UPSTREAM_CALLS.labels(service, outcome).inc()
         UPSTREAM_SECONDS.labels(service).observe(time.perf_counter() - started)
         if breaker is not None:
             breaker_state(service, str(breaker.state))
-
-
-def _outcome(exc: BaseException) -> str:
-    from hmsdesk_graph.upstream.errors import (
-        CircuitOpen,
-        MalformedResponse,
-        RequestRejected,
-        ResponseTooLarge,
-        ServiceTimeout,
-    )
-
-    labels: tuple[tuple[type[BaseException], str], ...] = (
-        (CircuitOpen, "circuit_open"),
-        (ServiceTimeout, "timeout"),
-        (RequestRejected, "rejected"),
-        (ResponseTooLarge, "too_large"),
-        (MalformedResponse, "malformed"),
-        (Exception, "unavailable"),  # any other failure
-    )
-    # The first match wins: the specific failures come before their base classes.
-    return next((label for kind, label in labels if isinstance(exc, kind)), "cancelled")
 
 
 def rate_limited(limiter: str) -> None:

@@ -1,4 +1,5 @@
-"""Typed failures of partner-service calls, all mapped onto the public upstream error codes.
+"""Typed failures of partner-service calls, all mapped onto the public upstream error codes
+(and onto the outcome labels of the partner-call metrics).
 
 Each error's message is public and names only the service; what went wrong in detail lives in
 ``reason`` (and ``status``), which is for logs and tests, never for clients.
@@ -79,3 +80,20 @@ class ServiceTimeout(UpstreamTimeout):
         self.service = service
         self.reason = reason
         self.status: int | None = None
+
+
+# The metrics label of a failed attempt (hmsdesk_upstream_calls' outcome), first match winning:
+# the specific failures come before their base classes.
+_OUTCOMES: tuple[tuple[type[BaseException], str], ...] = (
+    (CircuitOpen, "circuit_open"),
+    (ServiceTimeout, "timeout"),
+    (RequestRejected, "rejected"),
+    (ResponseTooLarge, "too_large"),
+    (MalformedResponse, "malformed"),
+    (Exception, "unavailable"),  # any other failure
+)
+
+
+def attempt_outcome(exc: BaseException) -> str:
+    """How an attempt that raised ``exc`` ended, as the partner-call metrics label it."""
+    return next((label for kind, label in _OUTCOMES if isinstance(exc, kind)), "cancelled")

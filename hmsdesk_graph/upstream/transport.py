@@ -38,6 +38,7 @@ from hmsdesk_graph.upstream.errors import (
     Service,
     ServiceTimeout,
     ServiceUnavailable,
+    attempt_outcome,
 )
 
 T = TypeVar("T")
@@ -190,7 +191,7 @@ class Transport:
                     try:
                         # Metrics (calls by outcome, latency, breaker state), a span per attempt.
                         with (
-                            metrics.upstream_attempt(name, self.breaker),
+                            metrics.upstream_attempt(name, attempt_outcome, self.breaker),
                             tracing.upstream_span(name, call.method),
                         ):
                             return await self._attempt(call, handle, end, end < own_end, number)

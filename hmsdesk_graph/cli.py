@@ -102,7 +102,7 @@ async def _seed(
 
 async def _rollup(settings: Settings, first: str | None, last: str | None) -> int:
     from hmsdesk_graph.db.connection import close_database, open_database
-    from hmsdesk_graph.reach.rollup import rollup
+    from hmsdesk_graph.workers.rollup import rollup
 
     try:
         days = [date.fromisoformat(d) if d else None for d in (first, last)]

@@ -1,4 +1,5 @@
-"""Reach counts Indian calendar days: campaigns, roll-ups and dashboards use IST."""
+"""Reach counts Indian calendar days: campaigns and dashboards use IST (as the roll-up of
+listing events does, in workers/rollup.py)."""
 
 from __future__ import annotations
 

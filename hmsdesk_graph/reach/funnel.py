@@ -17,7 +17,7 @@ from typing import Any
 from hmsdesk_graph.db.enums import EventKind
 from hmsdesk_graph.db.sql import SqlBuilder
 from hmsdesk_graph.reach.entities import EntityKey, stat_targets
-from hmsdesk_graph.reach.rollup import day_param
+from hmsdesk_graph.workers.rollup import day_param
 
 MAX_RANGE_DAYS = 366
 

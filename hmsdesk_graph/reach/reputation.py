@@ -15,7 +15,7 @@ from typing import Any
 from hmsdesk_graph.db.sql import SqlBuilder
 from hmsdesk_graph.reach.entities import EntityKey, owner_key_sql, owner_targets
 from hmsdesk_graph.reach.funnel import DateRange
-from hmsdesk_graph.reach.rollup import day_start
+from hmsdesk_graph.workers.rollup import day_start
 
 
 @dataclass

@@ -25,12 +25,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from hmsdesk_graph.reach.rollup import day_start
 from hmsdesk_graph.seed.chance import stream
 from hmsdesk_graph.seed.clock import day
 from hmsdesk_graph.seed.delivery import CampaignDelivery
 from hmsdesk_graph.seed.drafts import World
 from hmsdesk_graph.seed.tables import Row, TableRows
+from hmsdesk_graph.workers.rollup import day_start
 
 STAT_COLUMNS = (
     "id", "day", "kind", "target_kind", "target_id", "campaign_id", "channel", "city_id",

@@ -30,8 +30,8 @@ from tortoise.transactions import in_transaction
 from hmsdesk_graph.db.connection import is_postgres
 from hmsdesk_graph.db.enums import Channel, EventKind, TargetKind
 from hmsdesk_graph.ops import metrics
-from hmsdesk_graph.reach.rollup import add_counts_sql, add_events_sql, daily_counts
 from hmsdesk_graph.workers.periodic import cancel_and_wait
+from hmsdesk_graph.workers.rollup import add_counts_sql, add_events_sql, daily_counts
 
 logger = logging.getLogger("hmsdesk_graph.workers.events")
 

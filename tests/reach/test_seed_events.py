@@ -22,9 +22,9 @@ from hmsdesk_graph.db.crypto import FieldCipher
 from hmsdesk_graph.identity.auth import Role, Viewer
 from hmsdesk_graph.reach.clock import IST
 from hmsdesk_graph.reach.placement import day_allowance
-from hmsdesk_graph.reach.rollup import rollup
 from hmsdesk_graph.seed import seed_database
 from hmsdesk_graph.seed.clock import day
+from hmsdesk_graph.workers.rollup import rollup
 from tests.conftest import DatabaseFactory, base_settings
 from tests.reach.test_dashboard import OVERVIEW
 

@@ -23,7 +23,7 @@ way round): it only renders SQL over relations shaped like `listing_event`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -31,7 +31,10 @@ from tortoise.transactions import in_transaction
 
 from hmsdesk_graph.db.connection import write_connection
 from hmsdesk_graph.db.sql import SqlBuilder
-from hmsdesk_graph.reach.clock import IST
+
+# India has one offset and no daylight saving. Defined here, not taken from reach.clock: reach
+# sits above workers (its tracking records through the event recorder, which imports this).
+IST = timezone(timedelta(hours=5, minutes=30), "IST")
 
 KEY_COLUMNS = ("day", "kind", "target_kind", "target_id", "campaign_id", "channel", "city_id")
 CONFLICT = "(target_kind, target_id, day, kind, campaign_id, channel, city_id)"

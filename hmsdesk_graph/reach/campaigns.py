@@ -19,10 +19,10 @@ from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import CampaignStatus, PractitionerStatus, TargetKind
 from hmsdesk_graph.errors import BadUserInput, Conflict, Forbidden
 from hmsdesk_graph.identity.auth import Role, Viewer
+from hmsdesk_graph.identity.global_ids import from_global_id
 from hmsdesk_graph.identity.permissions import not_found, require_signed_in
 from hmsdesk_graph.reach.clock import today_ist
 from hmsdesk_graph.reach.targeting import Targeting, check_targeting
-from hmsdesk_graph.schema.node import from_global_id
 
 MIN_IMPRESSIONS = 1_000
 MAX_IMPRESSIONS = 50_000_000

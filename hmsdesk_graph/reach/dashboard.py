@@ -6,12 +6,12 @@ from datetime import date
 
 from hmsdesk_graph.db import models
 from hmsdesk_graph.errors import BadUserInput
+from hmsdesk_graph.identity.global_ids import from_global_id
 from hmsdesk_graph.identity.permissions import not_found
 from hmsdesk_graph.reach.clock import now_utc, today_ist
 from hmsdesk_graph.reach.entities import NODE_TYPE, Entity, load_entities
 from hmsdesk_graph.reach.funnel import MAX_RANGE_DAYS, DateRange
 from hmsdesk_graph.reach.loaders import ReachScope
-from hmsdesk_graph.schema.node import from_global_id
 
 _KIND_OF_TYPE = {type_name: kind for kind, type_name in NODE_TYPE.items()}
 

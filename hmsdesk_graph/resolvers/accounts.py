@@ -14,13 +14,13 @@ from tortoise.transactions import in_transaction
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.db import models
 from hmsdesk_graph.errors import BadUserInput, Conflict
+from hmsdesk_graph.identity.global_ids import from_global_id
 from hmsdesk_graph.identity.permissions import (
     audit_personal_read,
     not_found,
     require_active_patient,
     require_staff,
 )
-from hmsdesk_graph.schema.node import from_global_id
 
 
 @strawberry.type

@@ -26,6 +26,7 @@ from hmsdesk_graph.errors import (
     UpstreamUnavailable,
 )
 from hmsdesk_graph.identity.auth import Role
+from hmsdesk_graph.identity.global_ids import from_global_id
 from hmsdesk_graph.identity.permissions import (
     appointment_partner_id,
     may_see_appointment,
@@ -54,7 +55,6 @@ from hmsdesk_graph.resolvers.booking_rules import (
     within_weekly_hours,
 )
 from hmsdesk_graph.schema.care import Appointment
-from hmsdesk_graph.schema.node import from_global_id
 from hmsdesk_graph.search.practitioners import IST
 from hmsdesk_graph.workers.outbox import queue_feedback_request
 

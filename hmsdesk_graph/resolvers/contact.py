@@ -18,9 +18,9 @@ from hmsdesk_graph.context import Info
 from hmsdesk_graph.db.enums import EventKind, TargetKind
 from hmsdesk_graph.errors import BadUserInput, UpstreamTimeout, UpstreamUnavailable
 from hmsdesk_graph.guards.ratelimit import Limit
+from hmsdesk_graph.identity.global_ids import from_global_id
 from hmsdesk_graph.identity.permissions import not_found
 from hmsdesk_graph.ops import metrics
-from hmsdesk_graph.schema.node import from_global_id
 from hmsdesk_graph.workers.events import ListingEvent
 
 

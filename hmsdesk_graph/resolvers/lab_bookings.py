@@ -19,6 +19,7 @@ from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import AppointmentStatus, EventKind, PackageKind, VisitKind
 from hmsdesk_graph.db.lab_windows import opening_hours, window_capacity, window_minutes
 from hmsdesk_graph.errors import BadUserInput, Conflict
+from hmsdesk_graph.identity.global_ids import from_global_id
 from hmsdesk_graph.identity.permissions import not_found
 from hmsdesk_graph.reach.tracking import record_booking
 from hmsdesk_graph.resolvers.booking_rules import (
@@ -32,7 +33,6 @@ from hmsdesk_graph.resolvers.booking_rules import (
     within_weekly_hours,
 )
 from hmsdesk_graph.schema.care import Appointment
-from hmsdesk_graph.schema.node import from_global_id
 
 BOOKABLE_KINDS = (PackageKind.LAB_TEST, PackageKind.HEALTH_PACKAGE)
 _PINCODE = re.compile(r"^[1-9][0-9]{5}$")

@@ -10,11 +10,12 @@ from strawberry.dataloader import DataLoader
 
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.errors import NotFound
+from hmsdesk_graph.identity.global_ids import from_global_id
 from hmsdesk_graph.identity.permissions import may_see_appointment
 from hmsdesk_graph.loaders import Loaders
 from hmsdesk_graph.schema.care import Appointment, Patient
 from hmsdesk_graph.schema.catalog import City, LabTest, Specialty
-from hmsdesk_graph.schema.node import Node, from_global_id
+from hmsdesk_graph.schema.node import Node
 from hmsdesk_graph.schema.providers import (
     DiagnosticCenter,
     Hospital,

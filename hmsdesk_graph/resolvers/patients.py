@@ -17,6 +17,7 @@ from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import ConsentPurpose, ErasureStatus
 from hmsdesk_graph.db.sql import SqlBuilder, models_from_rows
 from hmsdesk_graph.errors import BadUserInput
+from hmsdesk_graph.identity.global_ids import from_global_id
 from hmsdesk_graph.identity.permissions import (
     not_found,
     require_active_patient,
@@ -26,7 +27,6 @@ from hmsdesk_graph.identity.permissions import (
 from hmsdesk_graph.pagination import scope_of
 from hmsdesk_graph.schema.care import Appointment, ConsentRecord, Patient
 from hmsdesk_graph.schema.connection import Connection, make_connection
-from hmsdesk_graph.schema.node import from_global_id
 
 ERASURE_SERVICES = ("practice", "messaging", "telephony")
 ERASED_NAME = "Erased patient"

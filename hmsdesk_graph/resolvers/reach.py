@@ -15,13 +15,13 @@ from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import CampaignStatus, TargetKind
 from hmsdesk_graph.db.search_index import refresh_search_columns
 from hmsdesk_graph.errors import BadUserInput
+from hmsdesk_graph.identity.global_ids import from_global_id
 from hmsdesk_graph.identity.permissions import not_found, require_partner
 from hmsdesk_graph.pagination import scope_of
 from hmsdesk_graph.reach import campaigns, prices
 from hmsdesk_graph.reach.dashboard import check_range, open_scope
 from hmsdesk_graph.reach.entities import NODE_TYPE
 from hmsdesk_graph.schema.connection import Connection, make_connection
-from hmsdesk_graph.schema.node import from_global_id
 from hmsdesk_graph.schema.providers import PricePackage
 from hmsdesk_graph.schema.reach import (
     Campaign,

@@ -16,6 +16,7 @@ from hmsdesk_graph.db.search_index import refresh_search_columns
 from hmsdesk_graph.errors import BadUserInput, Conflict
 from hmsdesk_graph.guards.ratelimit import Limit
 from hmsdesk_graph.guards.text_limits import TextLimit, check_text
+from hmsdesk_graph.identity.global_ids import from_global_id
 from hmsdesk_graph.identity.permissions import (
     not_found,
     require_active_patient,
@@ -25,7 +26,6 @@ from hmsdesk_graph.identity.permissions import (
 )
 from hmsdesk_graph.identity.scrub import scrub_contacts
 from hmsdesk_graph.schema.care import display_name
-from hmsdesk_graph.schema.node import from_global_id
 from hmsdesk_graph.schema.providers import Review
 
 strawberry.enum(TargetKind)

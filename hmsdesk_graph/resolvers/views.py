@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from hmsdesk_graph.identity.global_ids import to_global_id
 from hmsdesk_graph.schema.money import CURRENCY, PriceRange, rupees
-from hmsdesk_graph.schema.node import to_global_id
 from hmsdesk_graph.schema.provider_values import (
     WEEKDAYS,
     Fees,

@@ -18,13 +18,14 @@ from hmsdesk_graph.db import models
 from hmsdesk_graph.db.crypto import mask_phone
 from hmsdesk_graph.db.enums import AppointmentStatus, ConsentPurpose, VisitKind
 from hmsdesk_graph.identity.auth import Role
+from hmsdesk_graph.identity.global_ids import to_global_id
 from hmsdesk_graph.identity.permissions import audit_personal_read
 from hmsdesk_graph.loaders.care import PatientAppointmentsKey
 from hmsdesk_graph.pagination import Page, scope_of
 from hmsdesk_graph.schema.connection import Connection, load_connection
 from hmsdesk_graph.schema.linked import linked, listed
 from hmsdesk_graph.schema.money import rupees
-from hmsdesk_graph.schema.node import Node, to_global_id
+from hmsdesk_graph.schema.node import Node
 from hmsdesk_graph.schema.providers import (
     DiagnosticCenter,
     PractitionerRole,

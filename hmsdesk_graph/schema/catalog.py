@@ -7,8 +7,9 @@ import strawberry
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.db import models
 from hmsdesk_graph.errors import BadUserInput
+from hmsdesk_graph.identity.global_ids import to_global_id
 from hmsdesk_graph.schema.enums import SystemOfMedicine
-from hmsdesk_graph.schema.node import Node, to_global_id
+from hmsdesk_graph.schema.node import Node
 
 
 @strawberry.type(description="A city HMSDESK lists providers in.")

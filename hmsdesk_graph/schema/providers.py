@@ -22,6 +22,7 @@ from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import ReviewStatus, TargetKind, VisitKind
 from hmsdesk_graph.db.lab_windows import opening_hours, window_capacity, window_minutes
 from hmsdesk_graph.errors import BadUserInput
+from hmsdesk_graph.identity.global_ids import to_global_id
 from hmsdesk_graph.instant_booking import status as instant_booking_status
 from hmsdesk_graph.loaders.availability import WINDOW_DAYS, today_ist
 from hmsdesk_graph.loaders.prices import PackagesKey
@@ -43,7 +44,7 @@ from hmsdesk_graph.schema.enums import (
 )
 from hmsdesk_graph.schema.linked import linked, listed
 from hmsdesk_graph.schema.money import CURRENCY, PriceRange, rupees, rupees_or_none
-from hmsdesk_graph.schema.node import Node, to_global_id
+from hmsdesk_graph.schema.node import Node
 from hmsdesk_graph.schema.prices import PriceSource, price_source
 from hmsdesk_graph.schema.provider_values import (
     Accreditation,

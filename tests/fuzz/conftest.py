@@ -17,9 +17,9 @@ from hmsdesk_graph.config import Settings
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.crypto import FieldCipher
 from hmsdesk_graph.identity.auth import TokenService
+from hmsdesk_graph.identity.global_ids import to_global_id
 from hmsdesk_graph.reach.clock import today_ist
 from hmsdesk_graph.sandbox import RunningSandbox
-from hmsdesk_graph.schema.node import to_global_id
 from tests.conftest import SHORT_PARTNER_TIMEOUTS, sandbox_settings
 from tests.factories import build_dataset
 from tests.privacy.people import NOW, build_people, role_headers

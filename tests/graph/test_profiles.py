@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from hmsdesk_graph.api.root import build_schema
-from hmsdesk_graph.schema.node import to_global_id
+from hmsdesk_graph.identity.global_ids import to_global_id
 from tests.conftest import GraphQLClient
 from tests.factories import SECRET_PHONES, Dataset
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from hmsdesk_graph.schema.node import to_global_id
+from hmsdesk_graph.identity.global_ids import to_global_id
 from tests.conftest import GraphQLClient
 
 NODES = "query N($ids: [ID!]!) { nodes(ids: $ids) { id } }"

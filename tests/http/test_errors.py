@@ -90,7 +90,7 @@ async def test_huge_numbers_are_bad_user_input(http: Any, dataset: Any) -> None:
         body = (await http.post("/graphql", json={"query": search, "variables": variables})).json()
         assert _codes(body) == ["BAD_USER_INPUT"], body
     node = "query($id: ID!) { node(id: $id) { id } }"
-    from hmsdesk_graph.schema.node import to_global_id
+    from hmsdesk_graph.identity.global_ids import to_global_id
 
     body = (
         await http.post(

@@ -17,8 +17,8 @@ import pytest
 from hmsdesk_graph.config import Settings
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.crypto import FieldCipher
+from hmsdesk_graph.identity.global_ids import to_global_id
 from hmsdesk_graph.sandbox import RunningSandbox
-from hmsdesk_graph.schema.node import to_global_id
 from tests.conftest import sandbox_settings
 from tests.factories import SECRET_PHONES, Dataset, build_dataset
 from tests.privacy.test_bookings import BOOK, next_monday_slot

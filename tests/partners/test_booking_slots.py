@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from hmsdesk_graph.db import models
+from hmsdesk_graph.identity.global_ids import to_global_id
 from hmsdesk_graph.loaders.availability import IST
 from hmsdesk_graph.sandbox import RunningSandbox
-from hmsdesk_graph.schema.node import to_global_id
 from tests.conftest import GraphQLClient
 from tests.factories import Dataset
 from tests.partners.conftest import PATIENT_PARTNER_TIMEOUTS

@@ -6,8 +6,8 @@ from typing import Any
 
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import EventKind
+from hmsdesk_graph.identity.global_ids import to_global_id
 from hmsdesk_graph.sandbox import RunningSandbox
-from hmsdesk_graph.schema.node import to_global_id
 from tests.conftest import GraphQLClient
 from tests.factories import SECRET_PHONES, Dataset
 

@@ -9,8 +9,8 @@ from hmsdesk_graph.config import Settings
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import AppointmentStatus, DeliveryStatus
 from hmsdesk_graph.identity.auth import Role, TokenService
+from hmsdesk_graph.identity.global_ids import to_global_id
 from hmsdesk_graph.sandbox import RunningSandbox
-from hmsdesk_graph.schema.node import to_global_id
 from hmsdesk_graph.workers.outbox import MAX_ATTEMPTS, send_due_messages
 from tests.factories import Dataset
 

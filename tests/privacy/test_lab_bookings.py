@@ -17,7 +17,7 @@ from hmsdesk_graph.config import Settings
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.crypto import FieldCipher
 from hmsdesk_graph.db.enums import PackageKind
-from hmsdesk_graph.schema.node import to_global_id
+from hmsdesk_graph.identity.global_ids import to_global_id
 from tests.factories import Dataset
 from tests.privacy.people import People
 from tests.privacy.test_bookings import next_monday_slot

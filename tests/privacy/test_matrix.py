@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from hmsdesk_graph.schema.node import to_global_id
+from hmsdesk_graph.identity.global_ids import to_global_id
 from tests.factories import Dataset
 from tests.privacy.people import People
 

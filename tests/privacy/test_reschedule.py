@@ -96,7 +96,7 @@ async def test_a_taken_slot_keeps_the_old_one(
 
 
 async def _pk(global_id: str) -> int:
-    from hmsdesk_graph.schema.node import from_global_id
+    from hmsdesk_graph.identity.global_ids import from_global_id
 
     return from_global_id(global_id)[1]
 

@@ -8,8 +8,8 @@ from typing import Any
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import ReviewStatus
 from hmsdesk_graph.identity.auth import Role, TokenService
+from hmsdesk_graph.identity.global_ids import to_global_id
 from hmsdesk_graph.resolvers.review_writes import publish_due_reviews
-from hmsdesk_graph.schema.node import to_global_id
 from tests.factories import Dataset
 from tests.privacy.people import People
 

@@ -8,8 +8,8 @@ from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import Gender, HospitalKind, PractitionerStatus
 from hmsdesk_graph.db.search_index import refresh_search_columns
 from hmsdesk_graph.identity.auth import Role, TokenService
+from hmsdesk_graph.identity.global_ids import to_global_id
 from hmsdesk_graph.reach.benchmark import percentile_rank
-from hmsdesk_graph.schema.node import to_global_id
 from tests.conftest import GraphQLClient
 from tests.reach.conftest import Viewers, run
 from tests.reach.world import ReachWorld, day_range

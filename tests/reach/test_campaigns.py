@@ -10,9 +10,9 @@ import pytest
 
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import PractitionerStatus
+from hmsdesk_graph.identity.global_ids import to_global_id
 from hmsdesk_graph.reach.campaigns import CampaignDraft
 from hmsdesk_graph.reach.clock import today_ist
-from hmsdesk_graph.schema.node import to_global_id
 from hmsdesk_graph.schema.reach import CreateCampaignInput
 from tests.conftest import GraphQLClient
 from tests.reach.conftest import Viewers, codes, run

@@ -9,8 +9,8 @@ from typing import Any
 
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import EventKind, PractitionerStatus, ReviewStatus, TargetKind
+from hmsdesk_graph.identity.global_ids import to_global_id
 from hmsdesk_graph.reach.clock import IST, today_ist
-from hmsdesk_graph.schema.node import to_global_id
 from hmsdesk_graph.workers.rollup import rollup
 from tests.conftest import GraphQLClient
 from tests.reach.conftest import Viewers, codes, run

@@ -9,8 +9,8 @@ from typing import Any
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import AppointmentStatus, Channel, EventKind, TargetKind
 from hmsdesk_graph.identity.auth import Role, TokenService
+from hmsdesk_graph.identity.global_ids import to_global_id
 from hmsdesk_graph.reach.clock import today_ist
-from hmsdesk_graph.schema.node import to_global_id
 from hmsdesk_graph.workers.events import ListingEvent
 from hmsdesk_graph.workers.rollup import day_start, event_horizon, rollup
 from tests.conftest import GraphQLClient

@@ -8,7 +8,7 @@ from typing import Any
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import AppointmentStatus, EventKind, PackageKind, TargetKind, VisitKind
 from hmsdesk_graph.identity.auth import Role, TokenService
-from hmsdesk_graph.schema.node import to_global_id
+from hmsdesk_graph.identity.global_ids import to_global_id
 from tests.conftest import GraphQLClient
 from tests.privacy.test_bookings import next_monday_slot
 from tests.privacy.test_lab_bookings import BOOK_LAB, HOURS

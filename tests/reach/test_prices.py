@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hmsdesk_graph.db import models
-from hmsdesk_graph.schema.node import to_global_id
+from hmsdesk_graph.identity.global_ids import to_global_id
 from tests.conftest import GraphQLClient
 from tests.reach.conftest import Viewers, codes, run
 from tests.reach.world import ReachWorld

@@ -12,7 +12,7 @@ from hmsdesk_graph.db import models
 from hmsdesk_graph.db.crypto import FieldCipher
 from hmsdesk_graph.guards.ratelimit import Limit, RateLimits
 from hmsdesk_graph.identity.auth import Role, TokenService
-from hmsdesk_graph.schema.node import to_global_id
+from hmsdesk_graph.identity.global_ids import to_global_id
 from hmsdesk_graph.shared import SharedState, client_address, client_key
 from tests.factories import Dataset
 from tests.privacy.people import build_people

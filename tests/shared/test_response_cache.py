@@ -27,8 +27,8 @@ from hmsdesk_graph.db.statements import StatementCounter, counting
 from hmsdesk_graph.http.persisted import default_manifest_path, load_manifest
 from hmsdesk_graph.http.response_cache import HEADER
 from hmsdesk_graph.identity.auth import Role, TokenService
+from hmsdesk_graph.identity.global_ids import from_global_id
 from hmsdesk_graph.reach.placement import ROTATION
-from hmsdesk_graph.schema.node import from_global_id
 from hmsdesk_graph.shared import tag_versions
 from hmsdesk_graph.shared.cache_policy import Tag, policy_for
 from hmsdesk_graph.shared.tag_versions import bump, read_versions

@@ -13,8 +13,8 @@ import pytest
 from hmsdesk_graph.config import Settings
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.crypto import FieldCipher
+from hmsdesk_graph.identity.global_ids import to_global_id
 from hmsdesk_graph.sandbox import RunningSandbox
-from hmsdesk_graph.schema.node import to_global_id
 from tests.factories import build_dataset
 from tests.shared.test_stale import PROFILE, REVEAL, SEARCH
 from tests.shared.test_two_processes import _servers, _wait_ready

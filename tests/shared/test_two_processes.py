@@ -25,8 +25,8 @@ from hmsdesk_graph.db import models
 from hmsdesk_graph.db.crypto import FieldCipher
 from hmsdesk_graph.http.persisted import default_manifest_path, load_manifest
 from hmsdesk_graph.identity.auth import Role, TokenService
+from hmsdesk_graph.identity.global_ids import to_global_id
 from hmsdesk_graph.sandbox import RunningSandbox
-from hmsdesk_graph.schema.node import to_global_id
 from tests.factories import build_dataset
 from tests.privacy.people import build_people
 

@@ -9,11 +9,11 @@ import strawberry
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import CampaignStatus, TargetKind
+from hmsdesk_graph.identity.global_ids import to_global_id
 from hmsdesk_graph.reach.clock import now_utc
 from hmsdesk_graph.reach.placement import PacingState, pacing_of
 from hmsdesk_graph.schema.catalog import City, Locality, Specialty
 from hmsdesk_graph.schema.linked import linked
-from hmsdesk_graph.schema.node import to_global_id
 from hmsdesk_graph.schema.providers import Provider, load_provider_of_kind
 
 strawberry.enum(CampaignStatus, description="ACTIVE serves within its dates; ENDED is final.")

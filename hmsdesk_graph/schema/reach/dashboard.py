@@ -13,6 +13,7 @@ import strawberry
 
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.db.enums import CampaignStatus, TargetKind
+from hmsdesk_graph.identity.global_ids import to_global_id
 from hmsdesk_graph.pagination import Key, scope_of
 from hmsdesk_graph.reach.benchmark import BenchmarkKey
 from hmsdesk_graph.reach.dashboard import find_entity
@@ -20,7 +21,6 @@ from hmsdesk_graph.reach.entities import KIND_ORDER, NODE_TYPE, Entity
 from hmsdesk_graph.reach.loaders import ReachScope
 from hmsdesk_graph.schema.catalog import specialty_id_for_slug
 from hmsdesk_graph.schema.connection import Connection, make_connection
-from hmsdesk_graph.schema.node import to_global_id
 from hmsdesk_graph.schema.providers import Provider, load_provider_of_kind
 from hmsdesk_graph.schema.reach.campaigns import Campaign
 from hmsdesk_graph.schema.reach.figures import (

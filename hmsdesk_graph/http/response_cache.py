@@ -92,14 +92,14 @@ OFFER_TTL_S = 1.0
 class _Tap(EventRecorder):
     """Forwards events to the real recorder and remembers them for replay on hits."""
 
-    def __init__(self, inner: EventRecorder, run: CacheRun) -> None:
+    def __init__(self, inner: EventRecorder, recorded: list[ListingEvent]) -> None:
         # Deliberately no super().__init__(): resolvers only call record(); the buffer and the
         # flush task are the inner recorder's.
         self.inner = inner
-        self.run = run
+        self.recorded = recorded
 
     def record(self, events: list[ListingEvent]) -> None:
-        self.run.events.extend(events)
+        self.recorded.extend(events)
         self.inner.record(events)
 
 
@@ -217,6 +217,8 @@ class Lookup:
     hit: bytes | None = None  # the answer's serialised `data`
     hit_extensions: dict[str, Any] = field(default_factory=dict)
     run: CacheRun = field(default_factory=CacheRun)
+    # The listing events the run recorded: kept with its answer, recorded again on hits.
+    recorded: list[ListingEvent] = field(default_factory=list)
     # A hit's sponsored picks and organic events, recorded when it is served.
     picks: Picks = field(default_factory=list)
     events: list[list[Any]] = field(default_factory=list)
@@ -246,7 +248,7 @@ class Lookup:
         if self.run.sponsored_only:
             context.events = None  # a render records nothing: the hit it becomes does
         elif inner is not None:
-            context.events = _Tap(inner, self.run)
+            context.events = _Tap(inner, self.recorded)
         try:
             yield
         finally:
@@ -288,10 +290,10 @@ class Lookup:
             "v": self.versions,
             "t": time.time() + self.cache.settings.response_cache_ttl_s,
             "x": kept,
-            "e": [_event_row(e) for e in run.events if not _sponsored(e)],
+            "e": [_event_row(e) for e in self.recorded if not _sponsored(e)],
         }
         data = body.get("data")
-        sponsored = [e for e in run.events if _sponsored(e)]
+        sponsored = [e for e in self.recorded if _sponsored(e)]
         paths = self.policy.edge_paths
         if len(run.placements) == 1 and paths and isinstance(data, dict):
             split = _split_sponsored(data, paths, len(sponsored))
@@ -319,7 +321,7 @@ class Lookup:
         learned = self._learned(entry, picks, data)
         spliced = None if learned is None else learned.spliced(picks)
         if learned is None or spliced is None or self.key is None:
-            self.run = CacheRun(pinned=picks)
+            self.run, self.recorded = CacheRun(pinned=picks), []
             self.rendered = dict(entry.meta.get("s") or {}) if entry is not None else {}
             metrics.cache_lookups("response", 0, 1)
             return False

@@ -11,17 +11,25 @@ import contextvars
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from hmsdesk_graph.search.query import Near
-    from hmsdesk_graph.workers.events import ListingEvent
+from typing import Any, Protocol, TypeVar
 
 # (campaign id, practitioner row) pairs in slot order, as search.sponsored returns them.
 Picks = list[tuple[int, dict[str, Any]]]
-PlaceFn = Callable[
-    [int, frozenset[int], tuple[int, ...], "Near | None", datetime], Awaitable[Picks]
-]
+
+
+class Circle(Protocol):
+    """What a placement keeps of a search's `near` (search.query.Near is one): described,
+    not imported, as search and the resolvers import this module."""
+
+    @property
+    def lat(self) -> float: ...
+    @property
+    def lng(self) -> float: ...
+    @property
+    def radius_km(self) -> float: ...
+
+
+NearT = TypeVar("NearT", bound=Circle)
 
 
 @dataclass(frozen=True)
@@ -36,11 +44,10 @@ class Placement:
 
 @dataclass
 class CacheRun:
-    """Why the answer may not be kept, the listing events it recorded, and the sponsored
-    placements it ran (a hit runs those again rather than showing stale sponsored slots)."""
+    """Why the answer may not be kept, and the sponsored placements it ran (a hit runs those
+    again rather than showing stale sponsored slots)."""
 
     refusals: set[str] = field(default_factory=set)
-    events: list[ListingEvent] = field(default_factory=list)
     placements: list[Placement] = field(default_factory=list)
     # Picks a cache lookup already made for this very search (it found the organic answer
     # but not every sponsored edge): used instead of choosing again, so rotation turns once.
@@ -74,11 +81,13 @@ def sponsored_only() -> bool:
 
 
 async def placed(
-    place: PlaceFn,
+    place: Callable[
+        [int, frozenset[int], tuple[int, ...], NearT | None, datetime], Awaitable[Picks]
+    ],
     city_id: int,
     specialty_ids: frozenset[int],
     locality_ids: tuple[int, ...],
-    near: Near | None,
+    near: NearT | None,
     now: datetime,
 ) -> Picks:
     """Run a search's sponsored placement, noting its arguments for the response cache.

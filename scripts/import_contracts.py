@@ -1,11 +1,14 @@
 """An import-linter contract type: no import cycles between modules, anywhere in the package.
 
-import-linter's own ``acyclic_siblings`` treats each sibling package as one unit, so at the root
-it also reports packages that lean on each other without any module importing itself back;
-those tangles are the layout's business (issue 15, item 1). This contract reports exactly the
-module-level cycles: a set of modules that reach each other through imports. grimp's graph
-counts imports under ``TYPE_CHECKING`` and inside functions (we keep
-``exclude_type_checking_imports = false``), so a cycle hidden from the interpreter still counts.
+import-linter's own ``acyclic_siblings`` (beside this one in pyproject.toml, from the root down)
+treats each sibling package as one unit: it keeps the rooms, and the packages inside them,
+importing one way (issue 15, item 1), but names a tangle only by the siblings in it and a guess
+at which of their imports to drop. This contract reports the module-level cycles themselves:
+each set of modules that reach each other through imports, with one cycle spelled out line by
+line. A module cycle is always a sibling cycle too, so the two break together and this report
+says where to look. grimp's graph counts imports under ``TYPE_CHECKING`` and inside functions
+(we keep ``exclude_type_checking_imports = false``), so a cycle hidden from the interpreter
+still counts.
 
 Registered in pyproject.toml under ``contract_types``; ``lint-imports`` finds it because it puts
 the working directory (the repository root) on ``sys.path``. Run it through

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,3 +94,38 @@ def test_one_way_imports_keep_the_contract(tmp_path: Path) -> None:
     done = _lint("--config", str(config), pythonpath=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Contracts: 1 kept, 0 broken." in done.stdout
+
+
+def test_rooms_that_lean_on_each_other_break_the_siblings_contract(tmp_path: Path) -> None:
+    # The repository's own siblings contract, pointed at a package whose two rooms import each
+    # other although no module imports itself back (and neither import runs at import time).
+    settings = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (contract,) = (
+        c for c in settings["tool"]["importlinter"]["contracts"] if c["type"] == "acyclic_siblings"
+    )
+    ancestors = [a.replace("hmsdesk_graph", "cyclepkg") for a in contract["ancestors"]]
+    files = {
+        "__init__.py": "",
+        "a/__init__.py": "",
+        "a/one.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import cyclepkg.b.two\n",
+        "a/four.py": "",
+        "b/__init__.py": "",
+        "b/two.py": "",
+        "b/three.py": "def later():\n    import cyclepkg.a.four\n",
+    }
+    for name, text in files.items():
+        (tmp_path / "cyclepkg" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "cyclepkg" / name).write_text(text)
+    config = tmp_path / "contracts.toml"
+    config.write_text(
+        "[tool.importlinter]\n"
+        'root_package = "cyclepkg"\n'
+        "exclude_type_checking_imports = false\n"
+        "[[tool.importlinter.contracts]]\n"
+        'name = "rooms"\n'
+        'type = "acyclic_siblings"\n'
+        f"ancestors = {json.dumps(ancestors)}\n"  # a TOML array of strings is JSON
+    )
+    done = _lint("--config", str(config), pythonpath=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "No cycles are allowed in cyclepkg." in done.stdout

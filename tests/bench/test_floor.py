@@ -189,8 +189,12 @@ def test_bench_on_postgres_runs_the_floor_and_prints_ratios(tmp_path: Path) -> N
         else:
             # Requests in flight when the window opens or closes put their statements on one
             # side of the count and themselves on the other: up to `concurrency` either way.
+            # The counters are read by another process than the one timing the requests; on a
+            # loaded machine a read may land a request or two late (the floor answers in ~3 ms;
+            # CI once counted 338 of 340).
             counted = round(run["statements_all_per_request"] * run["requests"])
-            assert counted >= run["requests"] - run["concurrency"]
+            slack = run["concurrency"] + max(2, run["requests"] // 100)
+            assert counted >= run["requests"] - slack
     # Background writes (listing events) are counted beyond the request's own statements.
     assert (
         runs["searchList"]["statements_all_per_request"] >= runs["searchList"]["statements"]["min"]

@@ -44,30 +44,26 @@ class ReferenceSlugs:
         self._by_id: dict[type, dict[int, Any]] = {}
         self._versions: dict[str, int] | None = None
         self._checked = float("-inf")
-        self._checking: asyncio.Future[dict[str, int]] | None = None
+        self._checking = asyncio.Lock()
         # Bumped whenever the rows are dropped: a load that started before a drop is not kept.
         self._generation = 0
 
     async def _fresh(self) -> None:
-        checking = self._checking
-        if checking is not None:
-            # A check is in flight: what it finds decides for this caller too (a row loaded
-            # meanwhile would be dropped with the generation it started in, and read again).
-            await asyncio.shield(checking)
+        if time.monotonic() - self._checked < self.recheck_s:
             return
-        now = time.monotonic()
-        if now - self._checked < self.recheck_s:
-            return
-        self._checked = now  # before the await: concurrent requests do not read them again
-        self._checking = checking = asyncio.ensure_future(read_versions(_TAGS))
-        try:
-            versions = await asyncio.shield(checking)
-        finally:
-            self._checking = None
-        if versions != self._versions:
-            self._cities, self._specialties, self._by_id = {}, {}, {}
-            self._generation += 1
-            self._versions = versions
+        # One caller reads the versions; the others wait for it (a row loaded meanwhile would be
+        # dropped with the generation it started in). Inline, not a task of its own: nothing
+        # outlives the request that reads, even one cancelled at its deadline.
+        async with self._checking:
+            now = time.monotonic()
+            if now - self._checked < self.recheck_s:
+                return  # checked while this caller waited
+            versions = await read_versions(_TAGS)
+            self._checked = now
+            if versions != self._versions:
+                self._cities, self._specialties, self._by_id = {}, {}, {}
+                self._generation += 1
+                self._versions = versions
 
     async def _lookup(
         self,

@@ -23,6 +23,7 @@ from hmsdesk_graph.loaders.lean import lean_by_ids
 from hmsdesk_graph.shared.cache_policy import Tag
 from hmsdesk_graph.shared.tag_versions import read_versions
 
+K = TypeVar("K", str, int)
 R = TypeVar("R")
 
 RECHECK_S = 5.0
@@ -67,9 +68,9 @@ class ReferenceSlugs:
 
     async def _lookup(
         self,
-        store: Callable[[], dict[str, R]],
-        keys: Sequence[str],
-        load: Callable[[Sequence[str]], Awaitable[list[R | None]]],
+        store: Callable[[], dict[K, R]],
+        keys: Sequence[K],
+        load: Callable[[Sequence[K]], Awaitable[list[R | None]]],
     ) -> list[R | None]:
         await self._fresh()
         rows = store()
@@ -94,14 +95,10 @@ class ReferenceSlugs:
 
     async def by_ids(self, model: type, ids: Sequence[int]) -> dict[int, Any]:
         """Lean rows of a catalogue model in `BY_ID` by id (those that exist), read once."""
-        await self._fresh()
-        kept = self._by_id.get(model, {})
-        missing = [i for i in ids if i not in kept]
-        if not missing:
-            return kept
-        generation = self._generation
-        loaded = await lean_by_ids(model, missing)
-        if generation == self._generation:
-            kept = self._by_id.setdefault(model, {})
-            kept.update(loaded)
-        return {**kept, **loaded}
+
+        async def load(missing: Sequence[int]) -> list[Any]:
+            found = await lean_by_ids(model, missing)
+            return [found.get(i) for i in missing]
+
+        rows = await self._lookup(lambda: self._by_id.setdefault(model, {}), ids, load)
+        return {i: row for i, row in zip(ids, rows, strict=True) if row is not None}

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import strawberry
 
@@ -30,6 +30,7 @@ from hmsdesk_graph.loaders.providers import HospitalPractitionerCountKey, Hospit
 from hmsdesk_graph.loaders.reviews import ReviewsKey, TargetKey
 from hmsdesk_graph.pagination import Page, check_first, scope_of
 from hmsdesk_graph.schema.catalog import City, LabTest, Locality, Specialty, specialty_id_for_slug
+from hmsdesk_graph.schema.columns import columns
 from hmsdesk_graph.schema.connection import Connection, load_connection
 from hmsdesk_graph.schema.enums import (
     BookingMode,
@@ -71,6 +72,7 @@ from hmsdesk_graph.schema.reviews import (
 __all__ = [
     "AvailabilitySource",
     "DiagnosticCenter",
+    "Facility",
     "Hospital",
     "Practitioner",
     "PractitionerRole",
@@ -87,12 +89,15 @@ __all__ = [
 
 
 @strawberry.interface(
-    description="What every provider has: a city, price packages and reviews. Select these on a"
-    " `Provider` with one `... on ProviderCommon` instead of one fragment per type."
+    description="What every provider has: a slug and name, a city, price packages and reviews."
+    " Select these on a `Provider` with one `... on ProviderCommon` instead of one fragment per"
+    " type."
 )
 class ProviderCommon(Node):
     # Which owner / review target the implementing type is (set once per type).
     target_kind: ClassVar[TargetKind]
+    slug: str
+    name: str
     _row: strawberry.Private[models.Practitioner | models.Hospital | models.DiagnosticCenter]
 
     @strawberry.field
@@ -123,8 +128,6 @@ class ProviderCommon(Node):
 @strawberry.type(description="A doctor or therapist listed on HMSDESK.")
 class Practitioner(ProviderCommon):
     target_kind = TargetKind.PRACTITIONER
-    slug: str
-    name: str
     gender: Gender
     registration_number: str
     council: str
@@ -143,23 +146,16 @@ class Practitioner(ProviderCommon):
     def from_row(cls, row: models.Practitioner) -> Practitioner:
         return cls(
             id=to_global_id("Practitioner", row.pk),
-            slug=row.slug,
-            name=row.name,
-            gender=row.gender,
-            registration_number=row.registration_number,
-            council=row.council,
+            **columns(row, "slug", "name", "gender", "registration_number", "council"),
+            **columns(row, "practising_since", "about", "verified", "status"),
             qualifications=[
                 Qualification(degree=q["degree"], college=q.get("college"), year=q.get("year"))
                 for q in row.qualifications
             ],
-            practising_since=row.practising_since,
             experience_years=max(0, datetime.now(UTC).year - row.practising_since),
             languages=list(row.languages),
             conditions_treated=list(row.conditions),
             services=list(row.services),
-            about=row.about,
-            verified=row.verified,
-            status=row.status,
             _row=row,
         )
 
@@ -200,9 +196,8 @@ class PractitionerRole(Node):
                 follow_up_free_days=row.follow_up_free_days,
             ),
             weekly_hours=weekly_hours_of(row.weekly_hours or {}),
-            booking_mode=row.booking_mode,
             instant_booking=row.instant_eligible,
-            slot_minutes=row.slot_minutes,
+            **columns(row, "booking_mode", "slot_minutes"),
             _row=row,
         )
 
@@ -268,20 +263,41 @@ class PractitionerRole(Node):
         )
 
 
-@strawberry.type(description="A hospital, clinic or nursing home.")
-class Hospital(ProviderCommon):
-    target_kind = TargetKind.HOSPITAL
-    slug: str
-    name: str
-    kind: HospitalKind
+@strawberry.interface(
+    description="A place patients go to: a hospital, clinic or diagnostic center. Select where"
+    " it is on a `Provider` with one `... on Facility`."
+)
+class Facility(ProviderCommon):
     address: str
     location: GeoPoint
+    accreditations: list[Accreditation]
+    open_24x7: bool = strawberry.field(name="open24x7")
+    _row: strawberry.Private[models.Hospital | models.DiagnosticCenter]
+
+    @strawberry.field
+    async def locality(self, info: Info) -> Locality | None:
+        return await linked(
+            info.context.loaders.locality_by_id, self._row.locality_id, Locality.from_row
+        )
+
+
+def facility_fields(row: models.Hospital | models.DiagnosticCenter) -> dict[str, Any]:
+    """The `Facility` fields of a hospital's or a diagnostic center's row, for its `from_row`."""
+    return {
+        **columns(row, "slug", "name", "address", "open_24x7"),
+        "location": GeoPoint(lat=row.lat, lng=row.lng),
+        "accreditations": accreditation_list(row.accreditations),
+    }
+
+
+@strawberry.type(description="A hospital, clinic or nursing home.")
+class Hospital(Facility):
+    target_kind = TargetKind.HOSPITAL
+    kind: HospitalKind
     beds: int
     icu_beds: int
     established: int | None
-    accreditations: list[Accreditation]
     amenities: list[str]
-    open_24x7: bool = strawberry.field(name="open24x7")
     emergency: bool
     _row: strawberry.Private[models.Hospital]
 
@@ -289,25 +305,10 @@ class Hospital(ProviderCommon):
     def from_row(cls, row: models.Hospital) -> Hospital:
         return cls(
             id=to_global_id("Hospital", row.pk),
-            slug=row.slug,
-            name=row.name,
-            kind=row.kind,
-            address=row.address,
-            location=GeoPoint(lat=row.lat, lng=row.lng),
-            beds=row.beds,
-            icu_beds=row.icu_beds,
-            established=row.established,
-            accreditations=accreditation_list(row.accreditations),
+            **facility_fields(row),
+            **columns(row, "kind", "beds", "icu_beds", "established", "emergency"),
             amenities=list(row.amenities),
-            open_24x7=row.open_24x7,
-            emergency=row.emergency,
             _row=row,
-        )
-
-    @strawberry.field
-    async def locality(self, info: Info) -> Locality | None:
-        return await linked(
-            info.context.loaders.locality_by_id, self._row.locality_id, Locality.from_row
         )
 
     @strawberry.field
@@ -347,17 +348,11 @@ class Hospital(ProviderCommon):
 
 
 @strawberry.type(description="A diagnostic center or laboratory.")
-class DiagnosticCenter(ProviderCommon):
+class DiagnosticCenter(Facility):
     target_kind = TargetKind.DIAGNOSTIC_CENTER
-    slug: str
-    name: str
-    address: str
-    location: GeoPoint
-    accreditations: list[Accreditation]
     home_collection: bool
     home_collection_fee: Decimal | None
     report_turnaround_hours: int
-    open_24x7: bool = strawberry.field(name="open24x7")
     weekly_hours: list[WeeklyHours] = strawberry.field(
         description="Sample collection hours (local time); bookable in collection windows."
     )
@@ -374,26 +369,14 @@ class DiagnosticCenter(ProviderCommon):
     def from_row(cls, row: models.DiagnosticCenter) -> DiagnosticCenter:
         return cls(
             id=to_global_id("DiagnosticCenter", row.pk),
-            slug=row.slug,
-            name=row.name,
-            address=row.address,
-            location=GeoPoint(lat=row.lat, lng=row.lng),
-            accreditations=accreditation_list(row.accreditations),
-            home_collection=row.home_collection,
+            **facility_fields(row),
+            **columns(row, "home_collection", "report_turnaround_hours"),
             home_collection_fee=rupees_or_none(row.home_collection_fee_paise),
-            report_turnaround_hours=row.report_turnaround_hours,
-            open_24x7=row.open_24x7,
             weekly_hours=weekly_hours_of(opening_hours(row)),
             collection_window_minutes=window_minutes(row),
             collection_capacity=window_capacity(row, VisitKind.WALK_IN),
             home_collection_capacity=window_capacity(row, VisitKind.HOME_COLLECTION),
             _row=row,
-        )
-
-    @strawberry.field
-    async def locality(self, info: Info) -> Locality | None:
-        return await linked(
-            info.context.loaders.locality_by_id, self._row.locality_id, Locality.from_row
         )
 
     @strawberry.field(description="Tests the center prices, by name.")
@@ -420,6 +403,13 @@ async def load_provider(
     if center_id is not None:
         return await linked(loaders.diagnostic_center_by_id, center_id, DiagnosticCenter.from_row)
     return None
+
+
+async def load_owner(
+    info: Info, row: models.PricePackage | models.Review
+) -> Practitioner | Hospital | DiagnosticCenter | None:
+    """The provider a package belongs to or a review is about (one of its three links)."""
+    return await load_provider(info, row.practitioner_id, row.hospital_id, row.diagnostic_center_id)
 
 
 async def load_provider_of_kind(
@@ -451,11 +441,7 @@ class PricePackage(Node):
     def from_row(cls, row: models.PricePackage) -> PricePackage:
         return cls(
             id=to_global_id("PricePackage", row.pk),
-            name=row.name,
-            kind=row.kind,
-            ward=row.ward,
-            setting=row.setting,
-            procedure=row.procedure,
+            **columns(row, "name", "kind", "ward", "setting", "procedure", "length_of_stay_days"),
             price=PriceRange(
                 min=rupees(row.price_min_paise),
                 max=rupees(row.price_max_paise),
@@ -464,16 +450,12 @@ class PricePackage(Node):
             ),
             list_price=rupees_or_none(row.list_price_paise),
             offer_price=rupees_or_none(row.offer_price_paise),
-            length_of_stay_days=row.length_of_stay_days,
             _row=row,
         )
 
     @strawberry.field(description="The practitioner, hospital or diagnostic center.")
     async def provider(self, info: Info) -> Provider | None:
-        row = self._row
-        return await load_provider(
-            info, row.practitioner_id, row.hospital_id, row.diagnostic_center_id
-        )
+        return await load_owner(info, self._row)
 
     @strawberry.field(
         description="For a diagnostic center's test or package: hours until reports are ready."
@@ -539,13 +521,8 @@ class Review(Node):
     def from_row(cls, row: models.Review) -> Review:
         return cls(
             id=to_global_id("Review", row.pk),
-            rating=row.rating,
-            recommend=row.recommend,
+            **columns(row, "rating", "recommend", "wait_time", "text", "created_at", "status"),
             tags=list(row.tags),
-            wait_time=row.wait_time,
-            text=row.text,
-            created_at=row.created_at,
-            status=row.status,
             author=ReviewAuthor(
                 display_name=HIDDEN_AUTHOR if row.author_hidden else row.author_display_name,
                 verified_patient=row.verified_patient,
@@ -558,10 +535,7 @@ class Review(Node):
 
     @strawberry.field(description="The practitioner, hospital or diagnostic center reviewed.")
     async def target(self, info: Info) -> Provider | None:
-        row = self._row
-        return await load_provider(
-            info, row.practitioner_id, row.hospital_id, row.diagnostic_center_id
-        )
+        return await load_owner(info, self._row)
 
 
 async def review_page(

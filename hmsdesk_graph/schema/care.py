@@ -22,6 +22,7 @@ from hmsdesk_graph.identity.global_ids import to_global_id
 from hmsdesk_graph.identity.permissions import audit_personal_read
 from hmsdesk_graph.loaders.care import PatientAppointmentsKey
 from hmsdesk_graph.pagination import Page, scope_of
+from hmsdesk_graph.schema.columns import columns
 from hmsdesk_graph.schema.connection import Connection, load_connection
 from hmsdesk_graph.schema.linked import linked, listed
 from hmsdesk_graph.schema.money import rupees
@@ -61,11 +62,8 @@ class Appointment(Node):
     def from_row(cls, row: models.Appointment) -> Appointment:
         return cls(
             id=to_global_id("Appointment", row.pk),
-            status=row.status,
-            slot_start=row.slot_start,
-            visit_kind=row.visit_kind,
+            **columns(row, "status", "slot_start", "visit_kind", "created_at"),
             confirmed=row.confirmed is not False,
-            created_at=row.created_at,
             _row=row,
         )
 

@@ -8,6 +8,7 @@ from hmsdesk_graph.context import Info
 from hmsdesk_graph.db import models
 from hmsdesk_graph.errors import BadUserInput
 from hmsdesk_graph.identity.global_ids import to_global_id
+from hmsdesk_graph.schema.columns import columns
 from hmsdesk_graph.schema.enums import SystemOfMedicine
 from hmsdesk_graph.schema.node import Node
 
@@ -23,12 +24,7 @@ class City(Node):
     @classmethod
     def from_row(cls, row: models.City) -> City:
         return cls(
-            id=to_global_id("City", row.pk),
-            slug=row.slug,
-            name=row.name,
-            state=row.state,
-            lat=row.lat,
-            lng=row.lng,
+            id=to_global_id("City", row.pk), **columns(row, "slug", "name", "state", "lat", "lng")
         )
 
 
@@ -41,7 +37,7 @@ class Locality:
 
     @classmethod
     def from_row(cls, row: models.Locality) -> Locality:
-        return cls(slug=row.slug, name=row.name, lat=row.lat, lng=row.lng)
+        return cls(**columns(row, "slug", "name", "lat", "lng"))
 
 
 @strawberry.type(description="A medical specialty, with the words patients use for it.")
@@ -56,11 +52,9 @@ class Specialty(Node):
     def from_row(cls, row: models.Specialty) -> Specialty:
         return cls(
             id=to_global_id("Specialty", row.pk),
-            slug=row.slug,
-            name=row.name,
+            **columns(row, "slug", "name", "system"),
             synonyms=list(row.synonyms),
             symptoms=list(row.symptoms),
-            system=row.system,
         )
 
 
@@ -78,12 +72,9 @@ class LabTest(Node):
     def from_row(cls, row: models.LabTest) -> LabTest:
         return cls(
             id=to_global_id("LabTest", row.pk),
-            slug=row.slug,
-            name=row.name,
-            category=row.category,
-            sample_type=row.sample_type,
-            fasting_hours=row.fasting_hours,
-            parameters_count=row.parameters_count,
+            **columns(
+                row, "slug", "name", "category", "sample_type", "fasting_hours", "parameters_count"
+            ),
             synonyms=list(row.synonyms),
         )
 

@@ -13,6 +13,7 @@ from hmsdesk_graph.identity.global_ids import to_global_id
 from hmsdesk_graph.reach.clock import now_utc
 from hmsdesk_graph.reach.placement import PacingState, pacing_of
 from hmsdesk_graph.schema.catalog import City, Locality, Specialty
+from hmsdesk_graph.schema.columns import columns
 from hmsdesk_graph.schema.linked import linked
 from hmsdesk_graph.schema.providers import Provider, load_provider_of_kind
 
@@ -57,15 +58,18 @@ class Campaign:
     def from_row(cls, row: models.Campaign, delivered_in_range: int | None = None) -> Campaign:
         return cls(
             id=to_global_id("Campaign", row.pk),
-            name=row.name,
-            status=row.status,
-            target_kind=row.target_kind,
-            zone=row.zone,
-            committed_impressions=row.committed_impressions,
-            delivered_impressions=row.delivered_impressions,
+            **columns(
+                row,
+                "name",
+                "status",
+                "target_kind",
+                "zone",
+                "starts_on",
+                "ends_on",
+                "committed_impressions",
+                "delivered_impressions",
+            ),
             delivered_in_range=delivered_in_range,
-            starts_on=row.starts_on,
-            ends_on=row.ends_on,
             _row=row,
         )
 
@@ -98,13 +102,8 @@ class Campaign:
             r.ends_on,
             now_utc(),
         )
-        return CampaignPacing(
-            state=p.state,
-            elapsed_fraction=p.elapsed_fraction,
-            paced_target=p.paced_target,
-            delivered_percent=p.delivered_percent,
-            pace_percent=p.pace_percent,
-        )
+        fields = ("state", "elapsed_fraction", "paced_target", "delivered_percent", "pace_percent")
+        return CampaignPacing(**columns(p, *fields))
 
 
 @strawberry.input(description="A new campaign; it serves from startsOn (00:00 IST).")

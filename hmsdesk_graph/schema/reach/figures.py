@@ -14,6 +14,7 @@ from hmsdesk_graph.reach.funnel import DateRange, Funnel
 from hmsdesk_graph.reach.quality import Quality
 from hmsdesk_graph.reach.reputation import Reputation, WeekRatings, weeks_of
 from hmsdesk_graph.schema.catalog import Locality, Specialty
+from hmsdesk_graph.schema.columns import columns
 from hmsdesk_graph.schema.linked import linked
 from hmsdesk_graph.schema.money import rupees_or_none
 from hmsdesk_graph.schema.reviews import (
@@ -173,13 +174,9 @@ class PeerBenchmark:
     @classmethod
     def of(cls, b: Benchmark) -> PeerBenchmark:
         return cls(
-            peers=b.peers,
+            **columns(b, "peers", "fee_percentile", "rating", "median_rating", "suppressed_reason"),
             fee=rupees_or_none(b.fee_paise),
             median_fee=rupees_or_none(b.median_fee_paise),
-            fee_percentile=b.fee_percentile,
-            rating=b.rating,
-            median_rating=b.median_rating,
-            suppressed_reason=b.suppressed_reason,
             _locality_id=b.locality_id,
             _specialty_id=b.specialty_id,
         )

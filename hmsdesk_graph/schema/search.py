@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from enum import Enum
 
@@ -10,7 +9,7 @@ import strawberry
 
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.db import models
-from hmsdesk_graph.schema.connection import PageInfo
+from hmsdesk_graph.schema.connection import SearchConnection
 from hmsdesk_graph.schema.enums import Gender
 from hmsdesk_graph.schema.providers import AvailabilitySource, Practitioner, PractitionerRole
 from hmsdesk_graph.search.query import Near, nearest_of
@@ -114,20 +113,8 @@ class PractitionerSearchEdge:
 
 
 @strawberry.type
-class PractitionerSearchConnection:
-    edges: list[PractitionerSearchEdge]
-    page_info: PageInfo
+class PractitionerSearchConnection(SearchConnection[PractitionerSearchEdge, PractitionerFacets]):
     availability_source: AvailabilitySource | None = strawberry.field(
         description="With an availability filter: live slots, the last slots it gave (CACHED,"
         " with a STALE_DATA warning) or weekly hours when the practice system did not answer."
     )
-    _count: strawberry.Private[Callable[[], Awaitable[int]]]
-    _facets: strawberry.Private[Callable[[], Awaitable[PractitionerFacets]]]
-
-    @strawberry.field(description="Organic results in all (costs a query).")
-    async def total_count(self) -> int:
-        return await self._count()
-
-    @strawberry.field(description="Facet counts (computed only when asked for).")
-    async def facets(self) -> PractitionerFacets:
-        return await self._facets()

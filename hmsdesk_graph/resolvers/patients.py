@@ -24,9 +24,9 @@ from hmsdesk_graph.identity.permissions import (
     require_partner,
     require_staff,
 )
-from hmsdesk_graph.pagination import scope_of
+from hmsdesk_graph.pagination import Page, scope_of
 from hmsdesk_graph.schema.care import Appointment, ConsentRecord, Patient
-from hmsdesk_graph.schema.connection import Connection, make_connection
+from hmsdesk_graph.schema.connection import Connection, load_connection
 
 ERASURE_SERVICES = ("practice", "messaging", "telephony")
 ERASED_NAME = "Erased patient"
@@ -203,22 +203,24 @@ async def resolve_partner_appointments(
     ctx = info.context
     partner_id = require_partner(ctx.viewer)
     scope = scope_of("partnerAppointments", partner=partner_id)
-    page = ctx.cursors.page(scope, first, after, ctx.settings)
-    q = SqlBuilder()
-    where = [_owned_by(q, partner_id)]
-    if page.after is not None:
-        slot, appointment_id = page.after
-        assert isinstance(slot, datetime)
-        where.append(f"(t.slot_start, t.id) < ({q.dt(slot)}, {q.p(appointment_id)})")
-    private_columns = ", ".join(f't."{c}"' for c in sorted(models.Appointment._meta.db_fields))
-    rows = models_from_rows(
-        models.Appointment,
-        await q.fetch(
-            f"SELECT {private_columns} FROM appointment t WHERE {' AND '.join(where)}"
-            f" ORDER BY t.slot_start DESC, t.id DESC LIMIT {q.p(page.first + 1)}"
-        ),
-    )
-    ctx.loaders.appointment_private_by_id.prime_many({a.pk: a for a in rows})
+
+    async def load(page: Page) -> list[models.Appointment]:
+        q = SqlBuilder()
+        where = [_owned_by(q, partner_id)]
+        if page.after is not None:
+            slot, appointment_id = page.after
+            assert isinstance(slot, datetime)
+            where.append(f"(t.slot_start, t.id) < ({q.dt(slot)}, {q.p(appointment_id)})")
+        private_columns = ", ".join(f't."{c}"' for c in sorted(models.Appointment._meta.db_fields))
+        rows = models_from_rows(
+            models.Appointment,
+            await q.fetch(
+                f"SELECT {private_columns} FROM appointment t WHERE {' AND '.join(where)}"
+                f" ORDER BY t.slot_start DESC, t.id DESC LIMIT {q.p(page.first + 1)}"
+            ),
+        )
+        ctx.loaders.appointment_private_by_id.prime_many({a.pk: a for a in rows})
+        return rows
 
     async def count() -> int:
         cq = SqlBuilder()
@@ -227,12 +229,5 @@ async def resolve_partner_appointments(
         )
         return int(n[0]["n"])
 
-    return make_connection(
-        rows,
-        page,
-        scope=scope,
-        codec=ctx.cursors,
-        key=lambda a: (a.slot_start, a.pk),
-        node=Appointment.from_row,
-        count=count,
-    )
+    node, key = Appointment.from_row, lambda a: (a.slot_start, a.pk)
+    return await load_connection(info, scope, first, after, load, node, key, count)

@@ -6,6 +6,7 @@ with the reason, so no single provider can be singled out through them.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -15,9 +16,10 @@ from hmsdesk_graph.context import Info
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.sql import SqlBuilder
 from hmsdesk_graph.identity.permissions import require_staff
-from hmsdesk_graph.pagination import scope_of
+from hmsdesk_graph.pagination import Page, scope_of
 from hmsdesk_graph.schema.catalog import city_id_for_slug, specialty_id_for_slug
-from hmsdesk_graph.schema.connection import Connection, make_connection
+from hmsdesk_graph.schema.columns import columns
+from hmsdesk_graph.schema.connection import Connection, load_connection
 from hmsdesk_graph.schema.money import rupees
 
 MIN_GROUP = 5
@@ -42,29 +44,24 @@ async def resolve_audit_log(
     ctx = info.context
     require_staff(ctx.viewer, admin=True)
     scope = scope_of("auditLog")
-    page = ctx.cursors.page(scope, first, after, ctx.settings)
-    query = models.AuditLog.all()
-    if page.after is not None:
-        query = query.filter(id__lt=page.after[0])
-    rows = await query.order_by("-id").limit(page.first + 1)
-    return make_connection(
-        rows,
-        page,
-        scope=scope,
-        codec=ctx.cursors,
-        key=lambda r: (r.pk,),
-        node=lambda r: AuditEntry(
-            at=r.at,
-            viewer_subject=r.viewer_subject,
-            viewer_role=r.viewer_role,
-            purpose=r.purpose,
-            object_type=r.object_type,
-            object_id=r.object_id,
+
+    async def load(page: Page) -> list[models.AuditLog]:
+        query = models.AuditLog.all()
+        if page.after is not None:
+            query = query.filter(id__lt=page.after[0])
+        return await query.order_by("-id").limit(page.first + 1)
+
+    def node(r: models.AuditLog) -> AuditEntry:
+        return AuditEntry(
+            **columns(r, "at", "viewer_subject", "viewer_role", "purpose", "object_type"),
+            **columns(r, "object_id", "operation"),
             fields_read=list(r.fields_read),
-            operation=r.operation,
-        ),
-        count=lambda: models.AuditLog.all().count(),
-    )
+        )
+
+    def count() -> Awaitable[int]:
+        return models.AuditLog.all().count()
+
+    return await load_connection(info, scope, first, after, load, node, lambda r: (r.pk,), count)
 
 
 @strawberry.type(description="Figures for one locality; null below the minimum group size.")

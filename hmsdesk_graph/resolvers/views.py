@@ -14,17 +14,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from hmsdesk_graph.identity.global_ids import to_global_id
-from hmsdesk_graph.schema.money import CURRENCY, PriceRange, rupees
+from hmsdesk_graph.schema.money import CURRENCY, PriceRange, rupees, rupees_or_none
 from hmsdesk_graph.schema.provider_values import (
-    WEEKDAYS,
     Fees,
     GeoPoint,
     Qualification,
     WeeklyHours,
     accreditation_list,
+    weekly_hours_of,
 )
 
 
@@ -45,19 +45,22 @@ class _Column:
 
 class _View:
     __slots__ = ("_row",)
+    # The strawberry type the view stands for: its global IDs name this type.
+    type_name: ClassVar[str]
 
     def __init__(self, row: Any) -> None:
         self._row = row
+
+    @property
+    def id(self) -> str:
+        return to_global_id(self.type_name, self._row.pk)
 
 
 class PractitionerView(_View):
     """`Practitioner.from_row`, attribute by attribute."""
 
     __slots__ = ()
-
-    @property
-    def id(self) -> str:
-        return to_global_id("Practitioner", self._row.pk)
+    type_name = "Practitioner"
 
     slug = _Column()
     name = _Column()
@@ -99,30 +102,21 @@ class PractitionerRoleView(_View):
     """`PractitionerRole.from_row`, attribute by attribute."""
 
     __slots__ = ()
-
-    @property
-    def id(self) -> str:
-        return to_global_id("PractitionerRole", self._row.pk)
+    type_name = "PractitionerRole"
 
     @property
     def fees(self) -> Fees:
         row = self._row
-        video = row.video_fee_paise
         return Fees(
             consultation=rupees(row.consultation_fee_paise),
-            video=None if video is None else rupees(video),
+            video=rupees_or_none(row.video_fee_paise),
             currency=CURRENCY,
             follow_up_free_days=row.follow_up_free_days,
         )
 
     @property
     def weekly_hours(self) -> list[WeeklyHours]:
-        hours = self._row.weekly_hours or {}
-        return [
-            WeeklyHours(day=day, opens=str(span[0]), closes=str(span[1]))
-            for day in WEEKDAYS
-            for span in hours.get(day, [])
-        ]
+        return weekly_hours_of(self._row.weekly_hours or {})
 
     booking_mode = _Column()
     instant_booking = _Column("instant_eligible")
@@ -133,10 +127,7 @@ class HospitalView(_View):
     """`Hospital.from_row`, attribute by attribute."""
 
     __slots__ = ()
-
-    @property
-    def id(self) -> str:
-        return to_global_id("Hospital", self._row.pk)
+    type_name = "Hospital"
 
     slug = _Column()
     name = _Column()
@@ -163,18 +154,11 @@ class HospitalView(_View):
     emergency = _Column()
 
 
-def _money(paise: int | None) -> Decimal | None:
-    return None if paise is None else rupees(paise)
-
-
 class PricePackageView(_View):
     """`PricePackage.from_row`, attribute by attribute."""
 
     __slots__ = ()
-
-    @property
-    def id(self) -> str:
-        return to_global_id("PricePackage", self._row.pk)
+    type_name = "PricePackage"
 
     name = _Column()
     kind = _Column()
@@ -194,10 +178,10 @@ class PricePackageView(_View):
 
     @property
     def list_price(self) -> Decimal | None:
-        return _money(self._row.list_price_paise)
+        return rupees_or_none(self._row.list_price_paise)
 
     @property
     def offer_price(self) -> Decimal | None:
-        return _money(self._row.offer_price_paise)
+        return rupees_or_none(self._row.offer_price_paise)
 
     length_of_stay_days = _Column()

@@ -12,7 +12,7 @@ import asyncio
 import csv
 import io
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -61,22 +61,12 @@ class PriceRow(PackageValues):
     line: int
 
     def to_json(self) -> dict[str, Any]:
-        """The row as JSON (kept with a quarantined price so it can be accepted later)."""
-        return {
-            "line": self.line,
-            "external_ref": self.external_ref,
-            "name": self.name,
-            "kind": self.kind,
-            "ward": self.ward,
-            "setting": self.setting,
-            "procedure": self.procedure,
-            "lab_test_ids": list(self.lab_test_ids),
-            "price_min_paise": self.price_min_paise,
-            "price_max_paise": self.price_max_paise,
-            "list_price_paise": self.list_price_paise,
-            "offer_price_paise": self.offer_price_paise,
-            "valid_until": None if self.valid_until is None else self.valid_until.isoformat(),
-        }
+        """The row as JSON (kept with a quarantined price so it can be accepted later): every
+        field by its name, the test ids as a list and the valid-until time in ISO 8601."""
+        values = asdict(self)
+        values["lab_test_ids"] = list(self.lab_test_ids)
+        values["valid_until"] = None if self.valid_until is None else self.valid_until.isoformat()
+        return values
 
 
 @dataclass(frozen=True, slots=True)

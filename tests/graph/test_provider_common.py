@@ -1,4 +1,5 @@
-"""`ProviderCommon`: the fields every provider type shares, selectable once on a `Provider`."""
+"""`ProviderCommon`: the fields every provider type shares, selectable once on a `Provider`;
+`Facility`: what a hospital and a diagnostic center share besides."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from tests.conftest import GraphQLClient
 from tests.factories import Dataset
 
 COMMON = """
+  slug
+  name
   city { slug }
   pricePackages(first: 3) { name kind price { min max } }
   reviewSummary { count average recommendPercent distribution { rating count } }
@@ -43,6 +46,7 @@ async def test_interface_fragment_equals_the_type_fields(
         variables,
     )
     assert direct == through
+    assert direct[root]["slug"] == variables["slug"] and direct[root]["name"]
     assert direct[root]["city"] == {"slug": "pune"}
     # Not a vacuous comparison: every provider of the dataset has packages and reviews.
     assert direct[root]["pricePackages"] and direct[root]["reviews"]["edges"]
@@ -75,3 +79,47 @@ async def test_a_package_provider_and_a_review_target_answer_through_the_interfa
     }
     (edge,) = hospital["reviews"]["edges"]
     assert edge["node"]["target"] == {"id": hospital["id"], "city": {"slug": "pune"}}
+
+
+FACILITY = """
+  address
+  location { lat lng }
+  accreditations { name validUntil }
+  open24x7
+  locality { slug name }
+"""
+
+
+@pytest.mark.parametrize("root", ["diagnosticCenter", "hospital"])
+async def test_facility_fragment_equals_the_type_fields(
+    gql: GraphQLClient, dataset: Dataset, root: str
+) -> None:
+    variables = {"slug": getattr(dataset, ROOTS[root])}
+    direct = await _data(
+        gql, f"query($slug: String!) {{ {root}(slug: $slug) {{ {FACILITY} }} }}", variables
+    )
+    through = await _data(
+        gql,
+        f"query($slug: String!) {{ {root}(slug: $slug) {{ ... on Facility {{ {FACILITY} }} }} }}",
+        variables,
+    )
+    assert direct == through
+    assert direct[root]["address"] and direct[root]["locality"]["slug"]
+
+
+async def test_a_practitioner_is_no_facility(gql: GraphQLClient, dataset: Dataset) -> None:
+    query = """
+    query($slug: String!) {
+      hospital(slug: $slug) {
+        pricePackages(first: 1) { provider { __typename ... on Facility { address } } }
+        practitioners(first: 1) {
+          edges { node { pricePackages(first: 1) { provider { ... on Facility { address } } } } }
+        }
+      }
+    }
+    """
+    hospital = (await _data(gql, query, {"slug": dataset.hospital_slug}))["hospital"]
+    (package,) = hospital["pricePackages"]
+    assert package["provider"]["__typename"] == "Hospital" and package["provider"]["address"]
+    (edge,) = hospital["practitioners"]["edges"]
+    assert [p["provider"] for p in edge["node"]["pricePackages"]] == [{}]

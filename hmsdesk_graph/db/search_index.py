@@ -3,7 +3,8 @@
 Practitioners carry their cheapest fee, video / instant booking flags, the weekdays they
 consult, the location of their main practice and a search document (name, specialties with
 synonyms and symptoms, conditions, qualifications, hospitals, localities). Hospitals and
-centers carry a search document. All three carry rating counts from published reviews.
+centers carry a search document. All three carry rating counts from published reviews and the
+derived lists of `db.derived`.
 `refresh_search_columns` recomputes them, and the practitioner facet counts with them
 (`db.facet_summary`); run it after bulk loads and after writes that change practices,
 specialties, names, status or published reviews, and before deleting a practitioner's rows
@@ -22,7 +23,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import OperationalError
 from tortoise.transactions import in_transaction
 
-from hmsdesk_graph.db import facet_summary
+from hmsdesk_graph.db import derived, facet_summary
 from hmsdesk_graph.db.connection import is_postgres, write_connection
 
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
@@ -266,6 +267,7 @@ async def refresh_search_columns(
             async for attempt in _lock_retries():
                 with attempt:
                     await _refresh_ratings(table, review_column, chunk)
+                    await derived.derive(write_connection(), table, chunk)
                     await refresh(chunk)
                     if table == "practitioner":
                         await _refresh_facets(chunk)

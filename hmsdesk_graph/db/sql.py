@@ -16,6 +16,7 @@ import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
+from hmsdesk_graph.db import derived
 from hmsdesk_graph.db.connection import is_postgres, read_connection
 
 M = TypeVar("M", bound=Model)
@@ -71,8 +72,13 @@ class SqlBuilder:
 
 def models_from_rows(model: type[M], rows: Sequence[dict[str, Any]]) -> list[M]:
     """Model instances from `SELECT t.*` rows, dicts or the driver's rows (tortoise reads each
-    field's column by name and ignores any other)."""
-    return [model._init_from_db(**row) for row in rows]
+    field's column by name and ignores any other; the derived lists are kept aside)."""
+    built = [model._init_from_db(**row) for row in rows]
+    lists = derived.LISTS.get(model._meta.db_table)
+    if lists and rows and all(column in rows[0] for column in lists):
+        for instance, row in zip(built, rows, strict=True):
+            derived.keep(instance, row)
+    return built
 
 
 # Links that identify a person without holding personal data themselves.
@@ -86,7 +92,8 @@ def is_private_column(name: str, table: str = "") -> bool:
 
 @cache  # a pure function of the model's fields, built on every read otherwise
 def columns(model: type[Model], alias: str) -> str:
-    """Every column of `model` for a public read: private columns come back as NULL.
+    """Every column of `model` for a public read (private columns come back as NULL), and the
+    table's derived lists (`db.derived`).
 
     The graph's loaders never fetch personal data, so no row they hand out can leak it.
     """
@@ -96,4 +103,6 @@ def columns(model: type[Model], alias: str) -> str:
             rendered.append(f'NULL AS "{name}"')
         else:
             rendered.append(f'{alias}."{name}"')
+    # The derived lists (not model fields: a model ignores them, a lean row keeps them).
+    rendered += [f'{alias}."{name}"' for name in derived.LISTS.get(model._meta.db_table, ())]
     return ", ".join(rendered)

@@ -327,12 +327,20 @@ def _summary_sql(q: SqlBuilder, s: PractitionerSearch) -> str:
         for name, condition in own.items()
     )
     inner = (
-        "SELECT t.id, t.gender, t.min_fee_paise, t.available_days"
-        f"{flags} FROM {from_} WHERE {' AND '.join(base)}"
+        "SELECT t.id, t.gender, t.min_fee_paise, t.available_days, t.specialty_ids,"
+        f" t.locality_ids{flags} FROM {from_} WHERE {' AND '.join(base)}"
     )
     if len(own) >= 2:
         passed = " + ".join(_flag(name) for name in own)
         inner = f"SELECT * FROM ({inner}) x WHERE {passed} >= {len(own) - 1}"
+
+    def unnest(column: str) -> str:
+        if q.postgres:
+            return f"unnest(b.{column}) AS u_{column}"
+        return f"json_each(b.{column}) AS u_{column}"
+
+    def listed(column: str) -> str:
+        return f"u_{column}" if q.postgres else f"u_{column}.value"
 
     def passing(*conditions: str, but: str | None = None) -> str:
         kept = [*conditions, *(f"b.{_flag(n)} = 1" for n in own if n != but)]
@@ -350,17 +358,13 @@ def _summary_sql(q: SqlBuilder, s: PractitionerSearch) -> str:
     branches = [
         f"SELECT 'total' AS facet, {no_label} AS v, {no_label} AS label, COUNT(*) AS n"
         f" FROM b{passing()}",
-        "SELECT 'specialties', CAST(sp.slug AS TEXT), CAST(sp.name AS TEXT), COUNT(*) FROM b"
-        " JOIN practitioner_specialty ps ON ps.practitioner_id = b.id"
-        " JOIN specialty sp ON sp.id = ps.specialty_id"
-        f"{passing(but='specialties')} GROUP BY sp.slug, sp.name",
-        # Each practitioner once per locality (several practices there count once): DISTINCT
-        # pairs hash, where COUNT(DISTINCT) sorts every row.
-        "SELECT 'localities', CAST(lo.slug AS TEXT), CAST(lo.name AS TEXT), COUNT(*)"
-        " FROM (SELECT DISTINCT b.id, h.locality_id FROM b"
-        " JOIN practitioner_role r ON r.practitioner_id = b.id"
-        f" JOIN hospital h ON h.id = r.hospital_id{passing(but='localities')}) pl"
-        " JOIN locality lo ON lo.id = pl.locality_id GROUP BY lo.slug, lo.name",
+        # The id lists on the row (`db.derived`, each id once): counted per id, then named.
+        "SELECT 'specialties', CAST(sp.slug AS TEXT), CAST(sp.name AS TEXT), c.n FROM"
+        f" (SELECT {listed('specialty_ids')} AS i, COUNT(*) AS n FROM b, {unnest('specialty_ids')}"
+        f"{passing(but='specialties')} GROUP BY i) c JOIN specialty sp ON sp.id = c.i",
+        "SELECT 'localities', CAST(lo.slug AS TEXT), CAST(lo.name AS TEXT), c.n FROM"
+        f" (SELECT {listed('locality_ids')} AS i, COUNT(*) AS n FROM b, {unnest('locality_ids')}"
+        f"{passing(but='localities')} GROUP BY i) c JOIN locality lo ON lo.id = c.i",
         f"SELECT 'fee', {fee_bucket}, {no_label}, COUNT(*) FROM b"
         f"{passing('b.min_fee_paise IS NOT NULL', but='fee')} GROUP BY {fee_bucket}",
         f"SELECT 'gender', CAST(b.gender AS TEXT), {no_label}, COUNT(*) FROM b"

@@ -21,14 +21,20 @@ from tortoise.models import Model
 from hmsdesk_graph.compiled.execute import Run
 from hmsdesk_graph.compiled.plan import Fetch, FieldPlan
 from hmsdesk_graph.compiled.reference import BY_ID
-from hmsdesk_graph.db import models
+from hmsdesk_graph.db import derived, models
 from hmsdesk_graph.db.enums import TargetKind
 from hmsdesk_graph.db.sql import SqlBuilder, columns
 from hmsdesk_graph.loaders import prices as price_batches
 from hmsdesk_graph.loaders import providers as provider_batches
 from hmsdesk_graph.loaders import reviews as review_batches
 from hmsdesk_graph.loaders.base import grouped_by
-from hmsdesk_graph.loaders.lean import lean_by_ids, lean_class, lean_rows, prefixed_columns
+from hmsdesk_graph.loaders.lean import (
+    LeanRow,
+    lean_by_ids,
+    lean_class,
+    lean_rows,
+    prefixed_columns,
+)
 from hmsdesk_graph.loaders.prices import PackagesKey
 from hmsdesk_graph.loaders.providers import HospitalPractitionerCountKey, HospitalPractitionersKey
 from hmsdesk_graph.loaders.reviews import RatingCounts, ReviewsKey, TargetKey
@@ -112,20 +118,40 @@ def _locality(run: Run, plan: FieldPlan, parents: list[Any]) -> Any:
     return _by_ids(run, models.Locality, [p._row.locality_id for p in parents], _same)
 
 
-def _practitioner_specialties(run: Run, plan: FieldPlan, parents: list[Any]) -> Any:
-    return _lists_by_ids(
-        provider_batches.load_specialties_by_practitioner,
-        [p._row.pk for p in parents],
-        Specialty.from_row,
-    )
+def _listed_ids(row: Any, column: str) -> list[int] | None:
+    """A derived list (`db.derived`) carried by a row; None when it was read without it."""
+    if not isinstance(row, LeanRow):
+        return derived.kept(row, column)
+    prefix = type(row)._pk[: -len("id")]
+    try:
+        value = row._raw[prefix + column]
+    except (KeyError, IndexError):
+        return None
+    return derived.ids_of(value)
 
 
-def _hospital_specialties(run: Run, plan: FieldPlan, parents: list[Any]) -> Any:
-    return _lists_by_ids(
-        provider_batches.load_specialties_by_hospital,
-        [p._row.pk for p in parents],
-        Specialty.from_row,
-    )
+def _specialties(batch: Callable[[Sequence[int]], Any]) -> Fetch:
+    """Specialties from the parents' id lists and the worker's specialty rows (no statement),
+    in the loader's order (name, then id); the link table for rows without a list."""
+
+    async def fetch(run: Run, plan: FieldPlan, parents: list[Any]) -> list[Any]:
+        lists = [_listed_ids(p._row, "specialty_ids") for p in parents]
+        unlisted = [p._row.pk for p, ids in zip(parents, lists, strict=True) if ids is None]
+        loaded = iter(await _lists_by_ids(batch, unlisted, Specialty.from_row) if unlisted else [])
+        rows = await run.reference.by_ids(
+            models.Specialty, _unique([i for ids in lists if ids for i in ids])
+        )
+        ordered = sorted(rows.values(), key=lambda r: (r.name, r.pk))
+        built = {r.pk: Specialty.from_row(r) for r in ordered}
+        rank = {pk: n for n, pk in enumerate(built)}
+        return [
+            next(loaded)
+            if ids is None
+            else [built[i] for i in sorted((i for i in ids if i in built), key=rank.__getitem__)]
+            for ids in lists
+        ]
+
+    return fetch
 
 
 def _child(plan: FieldPlan, name: str) -> FieldPlan | None:
@@ -318,6 +344,18 @@ def _summaries(kind: TargetKind) -> Fetch:
                 )
                 for p in parents
             ]
+        stars = [_listed_ids(p._row, derived.RATING_STARS) for p in parents]
+        if all(s is not None for s in stars):
+            # The rows carry their published reviews per star (`db.derived`): no statement.
+            return [
+                ReviewSummary.from_counts(
+                    RatingCounts(
+                        by_rating=dict(zip(derived.STARS, s or (), strict=True)),
+                        recommend=int(p._row.recommend_count),
+                    )
+                )
+                for p, s in zip(parents, stars, strict=True)
+            ]
         keys = [TargetKey(kind, p._row.pk) for p in parents]
         wanted = _unique(keys)
         counts = await review_batches.load_review_summaries(wanted)
@@ -393,7 +431,9 @@ FETCHES: dict[tuple[str, str], Fetch] = {
     ("PractitionerSearchConnection", "facets"): _method,
     ("PractitionerSearchEdge", "distanceKm"): _distances,
     ("Practitioner", "city"): _city,
-    ("Practitioner", "specialties"): _practitioner_specialties,
+    ("Practitioner", "specialties"): _specialties(
+        provider_batches.load_specialties_by_practitioner
+    ),
     ("Practitioner", "practices"): _practices,
     ("Practitioner", "pricePackages"): _packages(TargetKind.PRACTITIONER),
     ("Practitioner", "reviewSummary"): _summaries(TargetKind.PRACTITIONER),
@@ -401,7 +441,7 @@ FETCHES: dict[tuple[str, str], Fetch] = {
     ("PractitionerRole", "hospital"): _role_hospital,
     ("Hospital", "city"): _city,
     ("Hospital", "locality"): _locality,
-    ("Hospital", "specialties"): _hospital_specialties,
+    ("Hospital", "specialties"): _specialties(provider_batches.load_specialties_by_hospital),
     ("Hospital", "pricePackages"): _packages(TargetKind.HOSPITAL),
     ("Hospital", "reviewSummary"): _summaries(TargetKind.HOSPITAL),
     ("Hospital", "reviews"): _reviews(TargetKind.HOSPITAL),

@@ -1,5 +1,5 @@
-"""City and specialty rows by slug, and city and locality rows by id, kept by the worker
-between compiled requests.
+"""City and specialty rows by slug, and city, locality and specialty rows by id, kept by the
+worker between compiled requests.
 
 The catalogue (cities, localities, specialties) changes only through the seed and CLI jobs,
 which bump the `all` tag, and tag-bumping writes; a search resolves a city slug and specialty
@@ -31,7 +31,10 @@ _TAGS = (Tag.ALL, Tag.CITY)
 
 
 # The catalogue models kept by id: small tables every profile and card reads a row of.
-BY_ID = (models.City, models.Locality)
+BY_ID = (models.City, models.Locality, models.Specialty)
+# Of those, the ones read whole at the first miss: a few dozen rows, and a page of cards
+# names many of them (one statement per worker, not one per new combination).
+WHOLE = (models.Specialty,)
 
 
 class ReferenceSlugs:
@@ -70,35 +73,45 @@ class ReferenceSlugs:
         self,
         store: Callable[[], dict[K, R]],
         keys: Sequence[K],
-        load: Callable[[Sequence[K]], Awaitable[list[R | None]]],
+        load: Callable[[Sequence[K]], Awaitable[dict[K, R]]],
     ) -> list[R | None]:
         await self._fresh()
         rows = store()
         missing = [k for k in keys if k not in rows]
         if missing:
             generation = self._generation
-            loaded = dict(zip(missing, await load(missing), strict=True))
+            loaded = await load(missing)  # the rows found (a whole table: more than asked)
             if generation == self._generation:
-                store().update({k: row for k, row in loaded.items() if row is not None})
-            return [rows[k] if k in rows else loaded[k] for k in keys]
+                store().update(loaded)
+            return [rows[k] if k in rows else loaded.get(k) for k in keys]
         return [rows[k] for k in keys]
 
     async def cities(self, keys: Sequence[str]) -> list[models.City | None]:
         """Batch function of `city_by_slug`."""
-        return await self._lookup(lambda: self._cities, keys, providers.load_cities_by_slug)
+        return await self._lookup(lambda: self._cities, keys, _found(providers.load_cities_by_slug))
 
     async def specialties(self, keys: Sequence[str]) -> list[models.Specialty | None]:
         """Batch function of `specialty_by_slug`."""
         return await self._lookup(
-            lambda: self._specialties, keys, providers.load_specialties_by_slug
+            lambda: self._specialties, keys, _found(providers.load_specialties_by_slug)
         )
 
     async def by_ids(self, model: type, ids: Sequence[int]) -> dict[int, Any]:
         """Lean rows of a catalogue model in `BY_ID` by id (those that exist), read once."""
 
-        async def load(missing: Sequence[int]) -> list[Any]:
-            found = await lean_by_ids(model, missing)
-            return [found.get(i) for i in missing]
+        async def load(missing: Sequence[int]) -> dict[int, Any]:
+            return await lean_by_ids(model, None if model in WHOLE else missing)
 
         rows = await self._lookup(lambda: self._by_id.setdefault(model, {}), ids, load)
         return {i: row for i, row in zip(ids, rows, strict=True) if row is not None}
+
+
+def _found(
+    batch: Callable[[Sequence[K]], Awaitable[list[R | None]]],
+) -> Callable[[Sequence[K]], Awaitable[dict[K, R]]]:
+    """A batch function in key order as a load of the rows found."""
+
+    async def load(keys: Sequence[K]) -> dict[K, R]:
+        return {k: row for k, row in zip(keys, await batch(keys), strict=True) if row is not None}
+
+    return load

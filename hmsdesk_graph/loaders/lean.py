@@ -91,13 +91,13 @@ def lean_rows(model: type[Model], rows: Sequence[Any]) -> list[Any]:
     return [cls(row) for row in rows]
 
 
-async def lean_by_ids(model: type[Model], ids: Sequence[int]) -> dict[int, Any]:
-    """Lean rows of `model` by id (public columns only, like every loader)."""
-    if not ids:
+async def lean_by_ids(model: type[Model], ids: Sequence[int] | None) -> dict[int, Any]:
+    """Lean rows of `model` by id (public columns only, like every loader); every row of the
+    table when `ids` is None."""
+    if ids is not None and not ids:
         return {}
     q = SqlBuilder()
     table = model._meta.db_table
-    rows = await q.fetch_rows(
-        f'SELECT {columns(model, "t")} FROM "{table}" t WHERE t.id {q.in_ints(ids)}'
-    )
+    where = "" if ids is None else f" WHERE t.id {q.in_ints(ids)}"
+    rows = await q.fetch_rows(f'SELECT {columns(model, "t")} FROM "{table}" t{where}')
     return {int(row["id"]): lean_class(model)(row) for row in rows}

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from hmsdesk_graph.db import models
+from hmsdesk_graph.db.connection import is_postgres, write_connection
+from hmsdesk_graph.db.search_index import refresh_search_columns
 from hmsdesk_graph.shared.cache_policy import Tag
 from hmsdesk_graph.shared.tag_versions import bump
 from tests.compiled.conftest import CompiledWorld
@@ -134,13 +136,14 @@ async def test_profiles_read_their_city_and_locality_from_the_worker(
     for name, variables in profiles.items():
         await _profile(app, gql, name, variables)  # keeps the rows
         _, counts[name] = await _profile(app, gql, name, variables)
-    # None of them reads a city or locality row (12, 9 and 7 statements before):
-    # hospital: the hospital, its specialties, doctors (counted by the same statement), the doctors'
-    # specialties and consultation packages, its packages and their sources, rating counts,
-    # reviews; center: the center, its lab tests, packages, their tests and sources, rating
-    # counts, reviews; practitioner: the practitioner, specialties, practices with their
-    # hospitals and localities, packages, rating counts, reviews.
-    assert counts == {"hospitalProfile": 9, "diagnosticCenterProfile": 7, "practitionerProfile": 6}
+    # None of them reads a city or locality row (12, 9 and 7 statements before), nor a
+    # specialty row or link, nor counts reviews per star (the rows' derived lists and the
+    # worker's specialty rows): hospital: the hospital, doctors (counted by the same
+    # statement) and the doctors' consultation packages, its packages and their sources,
+    # reviews; center: the center, its lab tests, packages, their tests and sources, reviews;
+    # practitioner: the practitioner, practices with their hospitals and localities,
+    # packages, reviews.
+    assert counts == {"hospitalProfile": 6, "diagnosticCenterProfile": 6, "practitionerProfile": 4}
 
     app.state.compiled.reference.recheck_s = 0.0  # read the versions on every request
     await models.Locality.filter(slug="kothrud").update(name="Kothrud West")
@@ -163,3 +166,50 @@ async def test_a_search_near_a_point_costs_no_more_statements_than_one_without(
         assert all(e["distanceKm"] is not None for e in data["searchPractitioners"]["edges"])
         _, without = await _profile(app, gql, name, base)
         assert with_near == without, name
+
+
+async def _set_specialty_ids_null(slug: str) -> None:
+    conn = write_connection()
+    mark = "$1" if is_postgres(conn) else "?"
+    await conn.execute_query(
+        f"UPDATE practitioner SET specialty_ids = NULL WHERE slug = {mark}", [slug]
+    )
+
+
+async def test_card_specialties_come_from_the_rows_id_lists(
+    app: Any, gql: GraphQLClient, world: CompiledWorld
+) -> None:
+    """A search card's specialties are its row's derived id list and the worker's specialty
+    rows: a new link shows after the refresh, in the link table's order (name, then id), as on
+    the general executor; a row without a list reads the link table (one statement more)."""
+    app.state.compiled.reference.recheck_s = 3600.0
+    slug = world.ds.profile_slug
+    practitioner = await models.Practitioner.get(slug=slug)
+    variables = {"city": "pune", "query": practitioner.name}
+
+    async def card() -> tuple[Any, int]:
+        data, statements = await _profile(app, gql, "webSearchPractitioners", variables)
+        edges = data["searchPractitioners"]["edges"]
+        return next(e["node"] for e in edges if e["node"]["slug"] == slug), statements
+
+    await card()  # keeps the worker's rows
+    before, listed = await card()
+    names = [s["name"] for s in before["specialties"]]
+    other = await models.Specialty.exclude(name__in=names).order_by("name").first()
+    assert other is not None
+    await models.PractitionerSpecialty.create(practitioner_id=practitioner.pk, specialty=other)
+    await refresh_search_columns(practitioner_ids=[practitioner.pk])
+
+    after, _ = await card()
+    assert [s["name"] for s in after["specialties"]] == sorted([*names, other.name])
+    await _set_specialty_ids_null(slug)
+    unlisted, statements = await card()
+    assert unlisted == after
+    assert statements == listed + 1
+    app.state.compiled.plans.clear()  # the general executor answers the same
+    await _set_specialty_ids_null(slug)
+    general = await gql.execute(
+        (OPERATIONS / "webSearchPractitioners.graphql").read_text(), variables
+    )
+    edges = general["data"]["searchPractitioners"]["edges"]
+    assert next(e["node"] for e in edges if e["node"]["slug"] == slug) == after

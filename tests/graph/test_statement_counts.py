@@ -56,9 +56,9 @@ async def test_hospital_practitioners_same_count_for_5_and_100(
     ("name", "expected"),
     # One statement per distinct loader the page touches (see the closing note of issue 3);
     # on the compiled path practices come with their hospitals and localities, cities and
-    # localities from the worker's reference rows, and a hospital's first page of doctors
-    # with their count (issue 10).
-    [("practitionerProfile", 6), ("hospitalProfile", 9), ("diagnosticCenterProfile", 7)],
+    # localities from the worker's reference rows, a hospital's first page of doctors with
+    # their count, specialties and reviews per star from the rows' derived lists (issue 10).
+    [("practitionerProfile", 4), ("hospitalProfile", 6), ("diagnosticCenterProfile", 6)],
 )
 async def test_profile_operations_run_in_few_statements(
     app: Any, gql: GraphQLClient, dataset: Dataset, name: str, expected: int

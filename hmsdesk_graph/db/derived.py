@@ -64,6 +64,13 @@ def _ids_expr(postgres: bool, ids_sql: str) -> str:
     return f"(SELECT json_group_array(i) FROM (SELECT i FROM ({ids_sql}) x ORDER BY i))"
 
 
+def ids_or_links(postgres: bool, table: str, column: str, row: str) -> str:
+    """SQL of the id list `column` of the `table` row aliased `row`, from the link table while
+    the row's list is NULL (not derived yet)."""
+    links = ID_LISTS[table][column].format(owner=f"{row}.id")
+    return f"COALESCE({row}.{column}, {_ids_expr(postgres, links)})"
+
+
 def _stars_expr(postgres: bool, table: str) -> str:
     counts = ", ".join(
         f"(SELECT COUNT(*) FROM review r WHERE r.{REVIEWED_BY[table]} = {table}.id"

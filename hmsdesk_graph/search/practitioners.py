@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from hmsdesk_graph.db import models
+from hmsdesk_graph.db import derived, models
 from hmsdesk_graph.db.facet_summary import ANY_GENDER, ANY_SPECIALTY, FEE_BUCKETS, FEE_TOP_BUCKET
 from hmsdesk_graph.db.sql import SqlBuilder, columns
 from hmsdesk_graph.pagination import Page
@@ -335,9 +335,8 @@ def _summary_sql(q: SqlBuilder, s: PractitionerSearch) -> str:
         inner = f"SELECT * FROM ({inner}) x WHERE {passed} >= {len(own) - 1}"
 
     def unnest(column: str) -> str:
-        if q.postgres:
-            return f"unnest(b.{column}) AS u_{column}"
-        return f"json_each(b.{column}) AS u_{column}"
+        listed = derived.ids_or_links(q.postgres, "practitioner", column, "b")
+        return f"{'unnest' if q.postgres else 'json_each'}({listed}) AS u_{column}"
 
     def listed(column: str) -> str:
         return f"u_{column}" if q.postgres else f"u_{column}.value"
@@ -358,7 +357,8 @@ def _summary_sql(q: SqlBuilder, s: PractitionerSearch) -> str:
     branches = [
         f"SELECT 'total' AS facet, {no_label} AS v, {no_label} AS label, COUNT(*) AS n"
         f" FROM b{passing()}",
-        # The id lists on the row (`db.derived`, each id once): counted per id, then named.
+        # The id lists on the row (`db.derived`, each id once; the links while it has none):
+        # counted per id, then named.
         "SELECT 'specialties', CAST(sp.slug AS TEXT), CAST(sp.name AS TEXT), c.n FROM"
         f" (SELECT {listed('specialty_ids')} AS i, COUNT(*) AS n FROM b, {unnest('specialty_ids')}"
         f"{passing(but='specialties')} GROUP BY i) c JOIN specialty sp ON sp.id = c.i",

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from hmsdesk_graph.db.connection import write_connection
 from tests.conftest import GraphQLClient
 from tests.factories import Dataset
 
@@ -239,3 +240,18 @@ async def test_cursor_from_another_query_or_sort_is_rejected(
         assert _codes(body) == ["BAD_USER_INPUT"], variables
     ok = await gql.execute(SEARCH, {"city": "pune", "query": "cardiologist", "after": cursor})
     assert "errors" not in ok
+
+
+async def test_facets_count_from_the_links_while_the_rows_have_no_lists(
+    gql: GraphQLClient, dataset: Dataset
+) -> None:
+    """The specialty and locality facets unnest the rows' derived id lists; a row whose lists
+    are not derived yet (NULL) is counted from the link tables, never left out."""
+    variables = {"city": "pune", "query": "aarogya", "near": {"lat": 18.51, "lng": 73.81}}
+    listed = (await gql.execute(WEB, variables))["data"]["searchPractitioners"]
+    assert listed["facets"]["specialties"] and listed["facets"]["localities"]
+    conn = write_connection()
+    await conn.execute_query("UPDATE practitioner SET specialty_ids = NULL, locality_ids = NULL")
+    unlisted = (await gql.execute(WEB, variables))["data"]["searchPractitioners"]
+    assert unlisted["facets"] == listed["facets"]
+    assert unlisted["totalCount"] == listed["totalCount"]

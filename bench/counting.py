@@ -113,25 +113,18 @@ def _wrap(
     return counted
 
 
-def _client_classes() -> list[type]:
-    from tortoise.backends.sqlite import client as sqlite_client
-
-    classes: list[type] = [sqlite_client.SqliteClient, sqlite_client.SqliteTransactionWrapper]
-    try:
-        from tortoise.backends.asyncpg import client as asyncpg_client
-    except ImportError:  # PostgreSQL extra not installed
-        return classes
-    return [*classes, asyncpg_client.AsyncpgDBClient, asyncpg_client.TransactionWrapper]
-
-
 def install_from_environment() -> FileCounter | None:
     """Count this process's statements when the benchmark asked for it (else do nothing)."""
     directory = os.environ.get(COUNTER_DIR_ENV)
     if not directory:
         return None
+    # The clients the project's own counter wraps (imported here, not at the top: this module
+    # loads before the app, and reading that list changes nothing in the project).
+    from hmsdesk_graph.db.statements import client_classes
+
     counter = FileCounter(Path(directory))
     impressions = FileCounter(Path(directory), suffix=IMPRESSIONS_SUFFIX)
-    for cls in _client_classes():
+    for cls in client_classes():
         for name in _METHODS:
             method = cls.__dict__.get(name)
             if method is not None and not getattr(method, _MARK, False):

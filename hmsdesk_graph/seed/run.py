@@ -107,7 +107,7 @@ async def seed_database(
     today: date | None = None,
     partner_url: str = prices.DEFAULT_PARTNER_URL,
 ) -> SeedReport:
-    """Fill an empty database with the deterministic data set of `scale` ("small"/"medium").
+    """Fill an empty database with the deterministic data set of `scale` (see seed.scale).
 
     Activity is placed around `today` (default: the current UTC date): the same seed on the
     same day writes the same rows. Price feeds are registered under `partner_url`/feeds.
@@ -121,7 +121,7 @@ async def seed_database(
     if not await database_is_empty():
         raise RuntimeError("the database already holds data: reset it before seeding")
     day = set_today(today)
-    world = build_world(load_vocabulary(), spec, seed)
+    world = build_world(load_vocabulary().first_cities(spec.cities), spec, seed)
     plan = build_plan(world)
     book = prices.build_prices(world, partner_url)
     people = visits.name_patients(world, plan)
@@ -138,9 +138,13 @@ async def seed_database(
             async with conn.transaction():
                 # One transaction: a failure leaves nothing half-seeded.
                 await conn.execute("SET LOCAL statement_timeout = 0")
+                # Index builds sort in memory up to this much, instead of spilling to disk.
+                await conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
                 writer = PostgresWriter(conn, progress)
+                deferred = await writer.defer_indexes()
                 for data in _tables(world, plan, book, people, cipher):
                     await writer.write(data)
+                await writer.restore(deferred)
                 await writer.reset_sequences()
             async with conn.transaction():
                 await conn.execute("SET LOCAL statement_timeout = 0")

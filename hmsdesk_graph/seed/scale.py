@@ -4,9 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The cities HMSDESK started in: the first entries of seed/data/geo.json.
+FOUNDING_CITIES = 8
+
 
 @dataclass(frozen=True)
 class Scale:
+    """The size of one seed scale.
+
+    ``small`` and ``medium`` cover the founding cities only, so their data stays exactly as it
+    was when geo.json grew. ``large`` is the national marketplace: every city of geo.json (64)
+    and ten times medium's providers, most of them in the cities added for it. Its history per
+    entity is thinner than medium's, as it is for a marketplace that has just grown into new
+    cities: about 2 appointments per practitioner over the visits window (medium: 14), 20 per
+    diagnostic center (medium: 60), 7 days of Reach daily stats (medium: 90) and no raw listing
+    events (the rollup's raw slice is seeded at small and medium). The screens the cost-growth
+    line measures (search list, profiles, facets) read providers, practices, packages and the
+    denormalised review counters, which all grow tenfold.
+    """
+
     name: str
     practitioners: int
     hospitals: int
@@ -20,11 +36,25 @@ class Scale:
     # also get their raw listing events (see seed.events).
     event_days: int = 90
     raw_event_days: int = 1
+    # How many cities of seed/data/geo.json, in file order; None: all of them.
+    cities: int | None = FOUNDING_CITIES
 
 
 SCALES: dict[str, Scale] = {
     "small": Scale("small", 2_000, 120, 60, 4_000, 14.0, 60.0),
     "medium": Scale("medium", 100_000, 5_000, 2_000, 200_000, 14.0, 60.0),
+    "large": Scale(
+        "large",
+        1_000_000,
+        50_000,
+        20_000,
+        1_000_000,
+        2.0,
+        20.0,
+        event_days=7,
+        raw_event_days=0,
+        cities=None,
+    ),
 }
 
 

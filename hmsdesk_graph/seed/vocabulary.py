@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -171,6 +171,14 @@ class Vocabulary:
 
     def colleges_for(self, kind: str) -> tuple[College, ...]:
         return self.colleges[self.college_kind_alias.get(kind, kind)]
+
+    def first_cities(self, count: int | None) -> Vocabulary:
+        """The same vocabulary with only the first `count` cities of geo.json (None: all)."""
+        if count is None or count >= len(self.cities):
+            return self
+        if count < 1:
+            raise ValueError("a seed needs at least one city")
+        return replace(self, cities=self.cities[:count])
 
 
 def _read(name: str) -> Any:

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import aiohttp
 import orjson
 
-from bench import database, floor
+from bench import database, floor, growth
 from bench.catalogue import CatalogueError, fetch_catalogue
 from bench.counting import IMPRESSIONS_SUFFIX, read_total
 from bench.load import SetSamples, drive, request_bodies
@@ -101,7 +101,7 @@ def parser() -> argparse.ArgumentParser:
         help="sqlite://PATH or postgres://user@host:port/db (created when missing); default: "
         "the benchmark's own SQLite file under --results-dir, reseeded unless --reuse",
     )
-    p.add_argument("--scale", choices=["small", "medium"], default="small")
+    p.add_argument("--scale", choices=list(database.scale_practitioners()), default="small")
     p.add_argument("--seed", type=int, default=42, help="seed of the generated data (default 42)")
     p.add_argument(
         "--reuse",
@@ -132,6 +132,21 @@ def parser() -> argparse.ArgumentParser:
         "--no-floor",
         action="store_true",
         help="on PostgreSQL, do not run the one-statement floor server after the API",
+    )
+    p.add_argument(
+        "--growth",
+        metavar="SCALES",
+        help="the cost-growth line instead of the full benchmark: p50 at concurrency 1 of the "
+        "list, profile and facet screens on each scale's database (e.g. small,medium,large), "
+        "and the last scale's p50 over the previous one's; --duration applies per screen",
+    )
+    p.add_argument(
+        "--growth-database",
+        action="append",
+        default=[],
+        metavar="SCALE=URL",
+        help="with --growth: the database of one scale (repeat per scale); default: the "
+        "benchmark's own SQLite file of that scale",
     )
     p.add_argument("--report", type=Path, help="also write the report to FILE.json or FILE.md")
     p.add_argument(
@@ -592,9 +607,97 @@ def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _growth_p50(
+    scale: str, url: str, owned: bool, operations: list[Operation], args: argparse.Namespace
+) -> dict[str, float | None]:
+    """Prepare one scale's database, serve it, and drive each screen at concurrency 1."""
+    results_dir: Path = args.results_dir.resolve()
+    info = database.prepare(url, scale, args.seed, reuse=args.reuse, owned=owned, say=say)
+    log_path = results_dir / f"server-{database.short_name(url)}.log"
+    report = Report(facts={"scale": scale, "practitioners": info.practitioners})
+    pin = pinning(args.no_pin)
+    counters = results_dir / f"counters-{os.getpid()}-{scale}"
+    server = ServerProcess(
+        url, log_path, cpus=pin.server, counter_dir=counters / "api", client_budget=0
+    )
+    try:
+        with server:
+            say(f"[{scale}] starting the server on {info.display_url} (log: {log_path}) …")
+            server.start()
+            if pin.client:
+                os.sched_setaffinity(0, pin.client)
+            asyncio.run(
+                _with_meters(
+                    url,
+                    counters / "api",
+                    report,
+                    lambda meters: _benchmark(server, operations, args, report, meters),
+                )
+            )
+    finally:
+        shutil.rmtree(counters, ignore_errors=True)
+    p50: dict[str, float | None] = {op.name: None for op in operations}
+    for run in report.runs:
+        if run.concurrency == 1 and run.latency is not None and run.errors == 0:
+            p50[run.operation] = run.latency.p50_ms
+        elif run.concurrency == 1:
+            say(f"[{scale}] {run.operation}: {run.errors} errors, no p50 reported")
+    return p50
+
+
+def growth_main(args: argparse.Namespace) -> int:
+    """``--growth``: the cost-growth line over the given scales, one database each."""
+    try:
+        scales = growth.parse_scales(args.growth, list(database.scale_practitioners()))
+        urls = growth.parse_databases(args.growth_database, scales)
+        names = args.operations or ",".join(growth.GROWTH_SCREENS)
+        operations = _select(discover(OPERATIONS_DIR), names)
+    except (ValueError, OperationFileError) as exc:
+        say(f"error: {exc}")
+        return 2
+    args.concurrency = [1]
+    notes = [f"{'--reuse' if args.reuse else 'no --reuse'}; seed {args.seed}"]
+    # The response cache would answer repeated variable sets without reading the data at all.
+    if "HMSDESK_RESPONSE_CACHE_TTL_S" not in os.environ:
+        os.environ["HMSDESK_RESPONSE_CACHE_TTL_S"] = "0"
+    notes.append(f"response cache TTL {os.environ['HMSDESK_RESPONSE_CACHE_TTL_S']} s")
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    by_scale: dict[str, dict[str, float | None]] = {}
+    try:
+        for scale in scales:
+            owned = scale not in urls
+            url = urls.get(scale) or database.default_sqlite_url(
+                args.results_dir.resolve(), scale, args.seed
+            )
+            notes.append(f"{scale}: {database.display_url(url)}")
+            by_scale[scale] = _growth_p50(scale, url, owned, operations, args)
+    except database.DatabaseError as exc:
+        say(f"error: {exc}")
+        return 2
+    except KeyboardInterrupt:
+        say("interrupted")
+        return 130
+    except (ServerError, CatalogueError, aiohttp.ClientError) as exc:
+        say(f"error: {exc}")
+        return 1
+    rows = [
+        growth.GrowthRow(
+            op.name,
+            growth.GROWTH_SCREENS.get(op.name, "other"),
+            {scale: by_scale[scale].get(op.name) for scale in scales},
+        )
+        for op in operations
+    ]
+    sys.stdout.write(growth.format_growth(rows, scales, args.duration, notes))
+    sys.stdout.flush()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; the exit status is 0 unless it could not run (errors are reported)."""
     args = parser().parse_args(argv)
+    if args.growth:
+        return growth_main(args)
     if args.report is not None and args.report.suffix not in {".json", ".md"}:
         say("error: --report must name a .json or .md file")
         return 2

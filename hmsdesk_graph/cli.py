@@ -8,7 +8,6 @@ import csv
 import io
 import logging
 import sys
-import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
@@ -57,7 +56,6 @@ async def _seed(
 ) -> int:
     from hmsdesk_graph.db.connection import close_database, open_database, write_connection
     from hmsdesk_graph.db.crypto import FieldCipher
-    from hmsdesk_graph.db.search_index import refresh_search_columns
     from hmsdesk_graph.seed import database_is_empty, reset_database, seed_database
 
     await open_database(settings)
@@ -83,10 +81,8 @@ async def _seed(
             partner_url=settings.practice_url,
         )
         _say(report.format())
-        _say("deriving search columns (fees, availability days, search text) …")
-        started = time.perf_counter()
-        touched = await refresh_search_columns()
-        _say(f"search columns: {touched} rows in {time.perf_counter() - started:.1f} s")
+        # The search columns and facet counts were written with the rows (seed.derived): no
+        # refresh_search_columns pass (one UPDATE per row) is needed after a seed.
         from hmsdesk_graph.shared.cache_policy import Tag
         from hmsdesk_graph.shared.tag_versions import bump
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from hmsdesk_graph.db.crypto import FieldCipher
 from hmsdesk_graph.seed.chance import chance, stream
 from hmsdesk_graph.seed.clock import DAY, at, day, reference_year
+from hmsdesk_graph.seed.derived import CenterTests, hospital_document
 from hmsdesk_graph.seed.drafts import (
     CLINIC,
     HOSPITAL,
@@ -19,6 +20,7 @@ from hmsdesk_graph.seed.drafts import (
 )
 from hmsdesk_graph.seed.people import landline_number, phone_number, sealed
 from hmsdesk_graph.seed.plan import Tally, VisitPlan
+from hmsdesk_graph.seed.prices import PriceBook
 from hmsdesk_graph.seed.tables import Row, TableRows
 
 PARTNER_COLUMNS = ("id", "slug", "name", "email_ciphertext", "email_hash", "created_at")
@@ -26,7 +28,7 @@ HOSPITAL_COLUMNS = (
     "id", "slug", "name", "kind", "city_id", "locality_id", "partner_id", "address", "lat", "lng",
     "beds", "icu_beds", "established", "accreditations", "amenities", "open_24x7", "emergency",
     "phone_ciphertext", "phone_hash", "rating_count", "rating_sum", "recommend_count",
-    "created_at", "updated_at",
+    "created_at", "updated_at", "search_text",
 )  # fmt: skip
 HOSPITAL_SPECIALTY_COLUMNS = ("id", "hospital_id", "specialty_id")
 CENTER_COLUMNS = (
@@ -34,7 +36,7 @@ CENTER_COLUMNS = (
     "accreditations", "home_collection", "home_collection_fee_paise", "report_turnaround_hours",
     "open_24x7", "phone_ciphertext", "phone_hash", "rating_count", "rating_sum",
     "recommend_count", "created_at", "updated_at", "weekly_hours", "collection_window_minutes",
-    "collection_capacity", "home_collection_capacity",
+    "collection_capacity", "home_collection_capacity", "search_text",
 )  # fmt: skip
 # Sample collection every day from 07:00 to 19:00 in one-hour windows: the visit plan places
 # center visits in those hours (seed.plan), and seed.visits books each visit's window.
@@ -107,14 +109,15 @@ def hospital_rows(world: World, plan: VisitPlan, cipher: FieldCipher) -> TableRo
                 phone = landline_number(h.id, _HOSPITAL_PHONE_SALT, city.std_code)
             phone_ct, phone_hash = sealed(cipher, phone, "phone")
             created, updated = _timestamps(rng)
+            place = address(rng, world, loc)
+            established = rng.randint(low, min(high, reference_year() - 1))
+            accredited = _accreditations(rng, words.hospital_accreditations[h.kind], h.beds >= 200)
+            offered = sorted(rng.sample(amenities, rng.randint(3, min(8, len(amenities)))))
             yield (
                 h.id, h.slug, h.name, h.kind, h.city + 1, h.locality_id, h.partner_id,
-                address(rng, world, loc), h.lat, h.lng, h.beds, h.icu_beds,
-                rng.randint(low, min(high, reference_year() - 1)),
-                _accreditations(rng, words.hospital_accreditations[h.kind], h.beds >= 200),
-                sorted(rng.sample(amenities, rng.randint(3, min(8, len(amenities))))),
+                place, h.lat, h.lng, h.beds, h.icu_beds, established, accredited, offered,
                 open_24x7, emergency, phone_ct, phone_hash, *_rating(plan.hospitals, h.id),
-                created, updated,
+                created, updated, hospital_document(world, h.id - 1, accredited, offered),
             )  # fmt: skip
 
     return TableRows("hospital", HOSPITAL_COLUMNS, rows(), len(world.hospitals))
@@ -132,8 +135,9 @@ def center_capacities(c: CenterDraft) -> tuple[int, int]:
     return (4, 6, 8)[c.id % 3], (2, 3, 4)[c.id % 3] if c.home_collection else 0
 
 
-def center_rows(world: World, plan: VisitPlan, cipher: FieldCipher) -> TableRows:
+def center_rows(world: World, plan: VisitPlan, book: PriceBook, cipher: FieldCipher) -> TableRows:
     rng = stream(world.seed, "center-rows")
+    tests = CenterTests(world, book)
     odds = world.vocab.providers.center_accreditations
 
     def rows() -> Iterator[Row]:
@@ -144,13 +148,14 @@ def center_rows(world: World, plan: VisitPlan, cipher: FieldCipher) -> TableRows
             phone = landline_number(c.id, _CENTER_PHONE_SALT, city.std_code)
             phone_ct, phone_hash = sealed(cipher, phone, "phone")
             created, updated = _timestamps(rng)
+            place = address(rng, world, world.locality(c.locality_id))
+            accredited = _accreditations(rng, odds, False)
             yield (
-                c.id, c.slug, c.name, c.city + 1, c.locality_id, c.partner_id,
-                address(rng, world, world.locality(c.locality_id)), c.lat, c.lng,
-                _accreditations(rng, odds, False), c.home_collection, fee,
-                rng.choice((6, 12, 24, 24, 48)), chance(rng, 0.1), phone_ct, phone_hash,
-                *_rating(plan.centers, c.id), created, updated, CENTER_HOURS,
-                CENTER_WINDOW_MINUTES, *center_capacities(c),
+                c.id, c.slug, c.name, c.city + 1, c.locality_id, c.partner_id, place, c.lat,
+                c.lng, accredited, c.home_collection, fee, rng.choice((6, 12, 24, 24, 48)),
+                chance(rng, 0.1), phone_ct, phone_hash, *_rating(plan.centers, c.id), created,
+                updated, CENTER_HOURS, CENTER_WINDOW_MINUTES, *center_capacities(c),
+                tests.document(c.id - 1, accredited),
             )  # fmt: skip
 
     return TableRows("diagnostic_center", CENTER_COLUMNS, rows(), len(world.centers))

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import random
+from array import array
 from collections.abc import Iterator
 from typing import Any
 
 from hmsdesk_graph.db.crypto import FieldCipher
 from hmsdesk_graph.seed.chance import Picker, chance, stream
 from hmsdesk_graph.seed.clock import DAY, at, reference_year
+from hmsdesk_graph.seed.derived import (
+    PRACTITIONER_SEARCH_COLUMNS,
+    FacetTally,
+    RoleChoices,
+    practitioner_search,
+)
 from hmsdesk_graph.seed.drafts import PractitionerDraft, RoleDraft, World
 from hmsdesk_graph.seed.people import email_address, phone_number, sealed
 from hmsdesk_graph.seed.plan import VisitPlan
@@ -20,6 +27,7 @@ PRACTITIONER_COLUMNS = (
     "qualifications", "practising_since", "languages", "conditions", "services", "about",
     "verified", "status", "phone_ciphertext", "phone_hash", "email_ciphertext", "email_hash",
     "rating_count", "rating_sum", "recommend_count", "created_at", "updated_at",
+    *PRACTITIONER_SEARCH_COLUMNS,
 )  # fmt: skip
 PRACTITIONER_SPECIALTY_COLUMNS = ("id", "practitioner_id", "specialty_id", "is_primary")
 ROLE_COLUMNS = (
@@ -123,7 +131,10 @@ def _about(
     )
 
 
-def practitioner_rows(world: World, plan: VisitPlan, cipher: FieldCipher) -> TableRows:
+def practitioner_rows(
+    world: World, plan: VisitPlan, choices: RoleChoices, facets: FacetTally, cipher: FieldCipher
+) -> TableRows:
+    """Practitioners with their search columns; counts their facets into `facets`."""
     rng = stream(world.seed, "practitioner-rows")
     vocab = world.vocab
 
@@ -159,6 +170,7 @@ def practitioner_rows(world: World, plan: VisitPlan, cipher: FieldCipher) -> Tab
                 "ACTIVE" if p.active else "EXPIRED", phone_ct, phone_hash, email_ct,
                 email_hash, tally.count[p.id], tally.total[p.id], tally.recommend[p.id],
                 at(-created * DAY), at(-rng.randint(0, created - 1) * DAY),
+                *practitioner_search(world, p, choices, conditions, services, degrees, facets),
             )  # fmt: skip
 
     return TableRows("practitioner", PRACTITIONER_COLUMNS, rows(), len(world.practitioners))
@@ -186,26 +198,39 @@ def weekly_hours(role: RoleDraft) -> dict[str, list[list[str]]]:
     return hours
 
 
-def role_rows(world: World, plan: VisitPlan, cipher: FieldCipher) -> TableRows:
+def role_choices(world: World, plan: VisitPlan) -> RoleChoices:
+    """Each practice's booking mode, own phone and follow-up days, drawn in the role rows'
+    stream and order (the practitioners' search columns need the modes before those rows)."""
     rng = stream(world.seed, "role-rows")
+    count = len(world.roles)
+    choices = RoleChoices([""] * count, bytearray(count), bytearray(count), array("i", [0]) * count)
+    for i, role in enumerate(world.roles):
+        eligible = plan.role_honoured[role.id] >= INSTANT_THRESHOLD
+        u = rng.random()
+        if eligible:
+            mode = "INSTANT" if u < 0.7 else "REQUEST" if u < 0.95 else "CALL_ONLY"
+        else:
+            mode = "REQUEST" if u < 0.75 else "CALL_ONLY"
+        choices.mode[i] = mode
+        choices.eligible[i] = eligible
+        choices.phone[i] = chance(rng, 0.7)
+        choices.follow_up[i] = _FOLLOW_UP_DAYS.pick(rng)
+    return choices
 
+
+def role_rows(world: World, choices: RoleChoices, cipher: FieldCipher) -> TableRows:
     def rows() -> Iterator[Row]:
-        for role in world.roles:
-            eligible = plan.role_honoured[role.id] >= INSTANT_THRESHOLD
-            u = rng.random()
-            if eligible:
-                mode = "INSTANT" if u < 0.7 else "REQUEST" if u < 0.95 else "CALL_ONLY"
-            else:
-                mode = "REQUEST" if u < 0.75 else "CALL_ONLY"
+        for i, role in enumerate(world.roles):
             phone_ct = phone_hash = None
-            if chance(rng, 0.7):
+            if choices.phone[i]:
                 phone_ct, phone_hash = sealed(
                     cipher, phone_number(role.id, _ROLE_PHONE_SALT), "phone"
                 )
             yield (
                 role.id, role.practitioner_id, role.hospital_id, role.fee_paise,
-                role.video_fee_paise, _FOLLOW_UP_DAYS.pick(rng), weekly_hours(role),
-                role.slot_minutes, role.slot_capacity, mode, eligible, phone_ct, phone_hash,
+                role.video_fee_paise, choices.follow_up[i], weekly_hours(role),
+                role.slot_minutes, role.slot_capacity, choices.mode[i], bool(choices.eligible[i]),
+                phone_ct, phone_hash,
             )  # fmt: skip
 
     return TableRows("practitioner_role", ROLE_COLUMNS, rows(), len(world.roles))

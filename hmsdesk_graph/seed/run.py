@@ -22,6 +22,7 @@ from hmsdesk_graph.seed import (
 )
 from hmsdesk_graph.seed.clock import set_today
 from hmsdesk_graph.seed.delivery import plan_deliveries
+from hmsdesk_graph.seed.derived import FacetTally
 from hmsdesk_graph.seed.drafts import World
 from hmsdesk_graph.seed.events import ReachEvents
 from hmsdesk_graph.seed.maintenance import CONNECTION, database_is_empty
@@ -72,12 +73,16 @@ def _tables(
     yield reference.specialty_rows(vocab)
     yield reference.lab_test_rows(vocab)
     yield facilities.partner_rows(world, cipher)
-    yield practitioners.practitioner_rows(world, plan, cipher)
+    choices = practitioners.role_choices(world, plan)
+    facets = FacetTally()
+    yield practitioners.practitioner_rows(world, plan, choices, facets, cipher)
+    yield facets.count_rows()  # counted while the practitioners were generated
+    yield facets.member_rows()
     yield practitioners.practitioner_specialty_rows(world)
     yield facilities.hospital_rows(world, plan, cipher)
     yield facilities.hospital_specialty_rows(world)
-    yield practitioners.role_rows(world, plan, cipher)
-    yield facilities.center_rows(world, plan, cipher)
+    yield practitioners.role_rows(world, choices, cipher)
+    yield facilities.center_rows(world, plan, book, cipher)
     yield prices.feed_rows(book)
     yield prices.package_rows(book)
     yield prices.package_lab_test_rows(book)
@@ -91,6 +96,11 @@ def _tables(
     reach = ReachEvents(world, deliveries)
     yield reach.stat_rows()
     yield reach.event_rows()  # built after the stats were written: it expands their last days
+
+
+# The migrations leave the facet counts' "built" marker in an empty database; the seed writes
+# the counts of its practitioners, marker included (seed.derived).
+_CLEAR = ("DELETE FROM practitioner_facet_count", "DELETE FROM practitioner_facet_member")
 
 
 def _note(enabled: bool, message: str) -> None:
@@ -140,6 +150,8 @@ async def seed_database(
                 await conn.execute("SET LOCAL statement_timeout = 0")
                 # Index builds sort in memory up to this much, instead of spilling to disk.
                 await conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
+                for statement in _CLEAR:
+                    await conn.execute(statement)
                 writer = PostgresWriter(conn, progress)
                 deferred = await writer.defer_indexes()
                 for data in _tables(world, plan, book, people, cipher):
@@ -150,6 +162,8 @@ async def seed_database(
                 await conn.execute("SET LOCAL statement_timeout = 0")
                 await conn.execute("ANALYZE " + ", ".join(f'"{t}"' for t in writer.written))
     else:
+        for statement in _CLEAR:
+            await client.execute_query(statement)
         writer = SqliteWriter(CONNECTION, progress)
         for data in _tables(world, plan, book, people, cipher):
             await writer.write(data)

@@ -224,6 +224,8 @@ class PostgresWriter(BulkWriter):
     async def reset_sequences(self) -> None:
         """Ids were assigned by the seed: move each sequence past them for later inserts."""
         for table in self.written:
+            if model_for_table(table)._meta.db_pk_column != "id":
+                continue  # keyed by another table's id (practitioner_facet_member)
             await self.connection.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
                 f' GREATEST(MAX(id), 1), MAX(id) IS NOT NULL) FROM "{table}"'

@@ -15,6 +15,7 @@ import pytest
 from hmsdesk_graph.db.crypto import FieldCipher
 from hmsdesk_graph.seed import prices, visits
 from hmsdesk_graph.seed.clock import set_today
+from hmsdesk_graph.seed.derived import PRACTITIONER_SEARCH_COLUMNS
 from hmsdesk_graph.seed.plan import build_plan
 from hmsdesk_graph.seed.run import _tables
 from hmsdesk_graph.seed.scale import FOUNDING_CITIES, SCALES, get_scale
@@ -22,8 +23,16 @@ from hmsdesk_graph.seed.vocabulary import load_vocabulary
 from hmsdesk_graph.seed.world import build_world
 
 # sha256 over every table's rows of `small`, seed 42, around 2027-03-10, ciphertext replaced by
-# whether it is there (Fernet tokens are random by design). Taken before geo.json grew.
+# whether it is there (Fernet tokens are random by design). Taken before geo.json grew and before
+# the seed wrote the search columns itself, which it leaves out (tests/seed/test_derived.py
+# checks those against db.search_index).
 SMALL_DIGEST = "67b9cfa76e23bff5a1e75be0aff9c668c2fc9b921f695444e0a52947b4433713"
+DERIVED_COLUMNS = {
+    "practitioner": set(PRACTITIONER_SEARCH_COLUMNS),
+    "hospital": {"search_text"},
+    "diagnostic_center": {"search_text"},
+}
+DERIVED_TABLES = {"practitioner_facet_count", "practitioner_facet_member"}
 FOUNDING = ("pune", "mumbai", "bengaluru", "delhi", "hyderabad", "chennai", "kolkata", "ahmedabad")
 
 
@@ -45,12 +54,18 @@ def test_small_generates_exactly_what_it_did_before_the_cities_grew() -> None:
         people = visits.name_patients(world, plan)
         total = hashlib.sha256()
         for data in _tables(world, plan, book, people, FieldCipher("x" * 44)):
+            if data.table in DERIVED_TABLES:
+                for _row in data.rows:
+                    pass
+                continue
             digest = hashlib.sha256()
             sealed = [i for i, c in enumerate(data.columns) if c.endswith("_ciphertext")]
+            derived = DERIVED_COLUMNS.get(data.table, set())
+            kept = [i for i, c in enumerate(data.columns) if c not in derived]
             for row in data.rows:
-                values = list(row)
+                values = [row[i] for i in kept]
                 for i in sealed:
-                    values[i] = values[i] is not None
+                    values[kept.index(i)] = row[i] is not None
                 digest.update(repr(tuple(values)).encode())
             total.update(digest.digest())
     finally:

@@ -14,15 +14,13 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from hmsdesk_graph.db.facet_summary import ANY_GENDER, ANY_SPECIALTY, fee_bucket
-from hmsdesk_graph.db.facet_summary import _contributions as facet_contributions
-from hmsdesk_graph.db.search_index import _document as search_document
 from hmsdesk_graph.seed.drafts import PractitionerDraft, World
 from hmsdesk_graph.seed.prices import PriceBook
 from hmsdesk_graph.seed.tables import Row, TableRows
@@ -40,10 +38,27 @@ _BUILT = (0, ANY_SPECIALTY, ANY_GENDER, "built", "")
 Key = tuple[int, int, str, str, str]
 
 
-def specialty_terms(vocab: Vocabulary, index: int, symptoms: bool) -> list[str]:
+_TERMS: dict[tuple[int, int, bool], tuple[str, ...]] = {}
+
+
+def specialty_terms(vocab: Vocabulary, index: int, symptoms: bool) -> tuple[str, ...]:
     """What a specialty adds to a search document: its name, synonyms (and symptoms)."""
-    spec = vocab.specialties[index]
-    return [spec.name, *spec.search_synonyms, *(spec.symptoms if symptoms else ())]
+    key = (id(vocab), index, symptoms)
+    terms = _TERMS.get(key)
+    if terms is None:
+        spec = vocab.specialties[index]
+        terms = (spec.name, *spec.search_synonyms, *(spec.symptoms if symptoms else ()))
+        _TERMS[key] = terms
+    return terms
+
+
+def search_document(parts: Iterable[Any]) -> str:
+    """`db.search_index`'s document: the parts' stripped texts, each once, in first order.
+
+    The same result as its list-based version, with a dict for the each-once test (a
+    practitioner's document has some 70 parts).
+    """
+    return " ".join(dict.fromkeys(text for part in parts if (text := str(part).strip())))
 
 
 @dataclass
@@ -58,25 +73,80 @@ class RoleChoices:
 
 
 @dataclass
-class FacetTally:
-    """The facet counts and members of the practitioners written so far."""
+class _Group:
+    """Practitioners of one city, gender and set of specialties: what they count, summed."""
 
-    counts: Counter[Key] = field(default_factory=Counter)
-    refs: dict[Key, int] = field(default_factory=dict)
+    n: int = 0
+    localities: Counter[int] = field(default_factory=Counter)
+    fees: Counter[str] = field(default_factory=Counter)
+    days: list[int] = field(default_factory=lambda: [0] * 7)
+    week: int = 0
+
+
+@dataclass
+class FacetTally:
+    """The facet counts and members of the practitioners written so far.
+
+    `db.facet_summary` adds each practitioner's contributions one by one (some 60 keys each);
+    here practitioners are summed per (city, gender, specialties) first and every group is
+    expanded into the same keys once at the end: the same counts, a few increments each.
+    """
+
+    groups: dict[tuple[int, str, tuple[int, ...]], _Group] = field(default_factory=dict)
     members: list[tuple[int, str]] = field(default_factory=list)
 
     def add(self, practitioner_id: int, counted: dict[str, Any]) -> None:
-        for key, ref in facet_contributions(counted):
-            self.counts[key] += 1
-            self.refs[key] = ref
+        key = (int(counted["c"]), str(counted["g"]), tuple(counted["s"]))
+        group = self.groups.get(key)
+        if group is None:
+            group = self.groups[key] = _Group()
+        group.n += 1
+        group.localities.update(counted["l"])
+        if counted["f"] is not None:
+            group.fees[counted["f"]] += 1
+        days = int(counted["d"])
+        for bit in range(7):
+            if days & (1 << bit):
+                group.days[bit] += 1
+        if days & 0b1111111:
+            group.week += 1
         self.members.append((practitioner_id, orjson.dumps(counted).decode()))
 
+    def counts(self) -> dict[Key, tuple[int, int]]:
+        """Every (city, specialty, gender, facet, value) -> (count, referenced id)."""
+        out: dict[Key, tuple[int, int]] = {}
+
+        def add(key: Key, n: int, ref: int = 0) -> None:
+            if n:
+                out[key] = (out.get(key, (0, ref))[0] + n, ref)
+
+        for (city, gender, specialties), group in self.groups.items():
+            for specialty in (ANY_SPECIALTY, *specialties):
+                for g in (ANY_GENDER, gender):
+                    base = (city, specialty, g)
+                    add((*base, "total", ""), group.n)
+                    for locality, n in group.localities.items():
+                        add((*base, "loc", str(locality)), n, locality)
+                    for bucket, n in group.fees.items():
+                        add((*base, "fee", bucket), n)
+                    for bit, n in enumerate(group.days):
+                        add((*base, "day", str(bit)), n)
+                    add((*base, "week", ""), group.week)
+                    if specialty == ANY_SPECIALTY:
+                        for s in specialties:
+                            add((*base, "spec", str(s)), group.n, s)
+                    if g == ANY_GENDER:
+                        add((*base, "gender", gender), group.n)
+        return out
+
     def count_rows(self) -> TableRows:
-        keys = sorted(k for k, n in self.counts.items() if n)
+        counts = self.counts()
+        keys = sorted(counts)
 
         def rows() -> Iterator[Row]:
             for i, key in enumerate(keys, start=1):
-                yield (i, *key, self.refs[key], self.counts[key])
+                n, ref = counts[key]
+                yield (i, *key, ref, n)
             yield (len(keys) + 1, *_BUILT, 0, 1)
 
         return TableRows("practitioner_facet_count", FACET_COUNT_COLUMNS, rows(), len(keys) + 1)

@@ -58,7 +58,7 @@ def search_document(parts: Iterable[Any]) -> str:
     The same result as its list-based version, with a dict for the each-once test (a
     practitioner's document has some 70 parts).
     """
-    return " ".join(dict.fromkeys(text for part in parts if (text := str(part).strip())))
+    return " ".join(dict.fromkeys(filter(None, map(str.strip, map(str, parts)))))
 
 
 @dataclass
@@ -173,18 +173,15 @@ def practitioner_search(
     for role in roles:
         for weekday, _start, _end in role.sessions:
             mask |= 1 << weekday
-    name = f"{p.first} {p.last}"
-    document = search_document(
-        [
-            name,
-            *(term for i in p.specialties for term in specialty_terms(vocab, i, True)),
-            *conditions,
-            *services,
-            *(d.get("degree", "") for d in degrees),
-            *(h.name for h in hospitals),
-            *(world.locality(h.locality_id).info.name for h in hospitals),
-        ]
-    )
+    parts = [f"{p.first} {p.last}"]
+    for i in p.specialties:
+        parts += specialty_terms(vocab, i, True)
+    parts += conditions
+    parts += services
+    parts += [d.get("degree", "") for d in degrees]
+    parts += [h.name for h in hospitals]
+    parts += [world.localities[h.locality_id - 1].info.name for h in hospitals]
+    document = search_document(parts)
     fee = roles[0].fee_paise if roles else None
     main = hospitals[0] if hospitals else None
     if p.active:

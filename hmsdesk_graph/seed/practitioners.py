@@ -20,7 +20,7 @@ from hmsdesk_graph.seed.drafts import PractitionerDraft, RoleDraft, World
 from hmsdesk_graph.seed.people import email_address, phone_number, sealed
 from hmsdesk_graph.seed.plan import VisitPlan
 from hmsdesk_graph.seed.tables import Row, TableRows
-from hmsdesk_graph.seed.vocabulary import CityInfo, College, SpecialtyInfo
+from hmsdesk_graph.seed.vocabulary import CityInfo, College, DegreePath, SpecialtyInfo
 
 PRACTITIONER_COLUMNS = (
     "id", "slug", "name", "gender", "city_id", "partner_id", "registration_number", "council",
@@ -58,12 +58,24 @@ def _college(rng: random.Random, options: tuple[College, ...], region: str) -> s
     return rng.choice(local if local and chance(rng, 0.65) else options).name
 
 
+_DEGREE_PICKERS: dict[str, Picker[DegreePath]] = {}
+
+
+def _degree_picker(spec: SpecialtyInfo) -> Picker[DegreePath]:
+    """The specialty's degree paths by weight (built once per specialty)."""
+    picker = _DEGREE_PICKERS.get(spec.slug)
+    if picker is None:
+        picker = Picker(list(spec.degrees), [d.weight for d in spec.degrees])
+        _DEGREE_PICKERS[spec.slug] = picker
+    return picker
+
+
 def qualifications(
     rng: random.Random, world: World, p: PractitionerDraft, city: CityInfo
 ) -> tuple[list[dict[str, Any]], int]:
     """Degrees with colleges and years, and the practising-since year they imply."""
     spec = world.vocab.specialties[p.specialties[0]]
-    path = Picker(list(spec.degrees), [d.weight for d in spec.degrees]).pick(rng)
+    path = _degree_picker(spec).pick(rng)
     first_year = reference_year() - p.experience - 1
     years = [first_year]
     for _, kind in path.steps[1:]:

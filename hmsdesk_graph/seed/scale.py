@@ -16,11 +16,13 @@ class Scale:
     was when geo.json grew. ``large`` is the national marketplace: every city of geo.json (64)
     and ten times medium's providers, most of them in the cities added for it. Its history per
     entity is thinner than medium's, as it is for a marketplace that has just grown into new
-    cities: about 2 appointments per practitioner over the visits window (medium: 14), 20 per
-    diagnostic center (medium: 60), 7 days of Reach daily stats (medium: 90) and no raw listing
-    events (the rollup's raw slice is seeded at small and medium). The screens the cost-growth
-    line measures (search list, profiles, facets) read providers, practices, packages and the
-    denormalised review counters, which all grow tenfold.
+    cities (most of its practitioners were listed recently): 1.5 appointments per practitioner
+    over the visits window (medium: 14), 15 per diagnostic center (medium: 60), 750k patients,
+    7 days of Reach daily stats (medium: 90) and no raw listing events (the rollup's raw slice
+    is seeded at small and medium). That keeps the seed under 10 minutes on two cores. The
+    screens the cost-growth line measures (search list, profiles, facets) read providers,
+    practices, packages and the denormalised review counters, which all grow tenfold; reviews
+    and appointments grow about 1.2x.
     """
 
     name: str
@@ -48,9 +50,9 @@ SCALES: dict[str, Scale] = {
         1_000_000,
         50_000,
         20_000,
-        1_000_000,
-        2.0,
-        20.0,
+        750_000,
+        1.5,
+        15.0,
         event_days=7,
         raw_event_days=0,
         cities=None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -143,37 +143,83 @@ class BulkWriter:
 class DeferredIndexes:
     """What `PostgresWriter.defer_indexes` dropped, as the statements that build it again."""
 
-    indexes: list[str]
+    indexes: dict[str, list[str]]  # table -> CREATE INDEX statements
     foreign_keys: list[str]
 
 
+_DONE = object()  # the producer thread's end-of-rows marker
+
+
 class PostgresWriter(BulkWriter):
-    """COPY into the tables on one connection; the caller owns the surrounding transaction."""
+    """COPY into the tables on one connection; the caller owns the surrounding transaction.
+
+    With `defer_indexes`, each table's secondary indexes are built right after its COPY, on the
+    same connection, while a thread generates the next table's rows: PostgreSQL sorts on one
+    core while Python generates on the other. The foreign keys are added at the end (`restore`).
+    """
 
     dialect = "postgres"
 
     def __init__(self, connection: Any, progress: bool) -> None:
         super().__init__(progress)
         self.connection = connection
+        self.deferred: DeferredIndexes | None = None
+        self.building: asyncio.Task[None] | None = None  # the last table's index builds
 
     async def _write(self, shape: TableShape, rows: Iterable[Row], bar: Progress) -> int:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        stop = False
+
+        def produce() -> None:
+            # Chunks of converted rows, handed to the event loop; stops when the COPY failed.
+            try:
+                for chunk in _chunks(rows, _PROGRESS_STEP):
+                    if stop:
+                        return
+                    converted = [shape.convert(row) for row in chunk]
+                    loop.call_soon_threadsafe(queue.put_nowait, converted)
+            except BaseException as exc:
+                loop.call_soon_threadsafe(queue.put_nowait, exc)
+                raise
+            loop.call_soon_threadsafe(queue.put_nowait, _DONE)
+
         count = 0
 
-        def records() -> Iterator[Row]:
-            # A plain generator: asyncpg encodes as it iterates and flushes every few hundred
-            # KB, so PostgreSQL ingests one buffer while Python generates the next.
+        async def records() -> AsyncIterator[Row]:
             nonlocal count
-            for row in rows:
-                yield shape.convert(row)
-                count += 1
-                if count % _PROGRESS_STEP == 0:
-                    bar.advance(_PROGRESS_STEP)
-            bar.advance(count % _PROGRESS_STEP)
+            while (item := await queue.get()) is not _DONE:
+                if isinstance(item, BaseException):
+                    raise item
+                for row in item:
+                    yield row
+                count += len(item)
+                bar.advance(len(item))
 
-        await self.connection.copy_records_to_table(
-            shape.table, records=records(), columns=shape.columns
-        )
+        producer = asyncio.ensure_future(asyncio.to_thread(produce))
+        try:
+            await self._built()  # the previous table's indexes, built while this one generated
+            await self.connection.copy_records_to_table(
+                shape.table, records=records(), columns=shape.columns
+            )
+        except BaseException:
+            stop = True
+            await asyncio.gather(producer, return_exceptions=True)
+            raise
+        await producer
+        if self.deferred is not None:
+            statements = self.deferred.indexes.pop(shape.table, [])
+            self.building = asyncio.ensure_future(self._execute(statements))
         return count
+
+    async def _execute(self, statements: list[str]) -> None:
+        for statement in statements:
+            await self.connection.execute(statement)
+
+    async def _built(self) -> None:
+        building, self.building = self.building, None
+        if building is not None:
+            await building
 
     async def defer_indexes(self) -> DeferredIndexes:
         """Drop the foreign keys and secondary indexes of every hmsdesk table until `restore`.
@@ -192,34 +238,42 @@ class PostgresWriter(BulkWriter):
             tables,
         )
         indexes = await self.connection.fetch(
-            "SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def"
-            " FROM pg_index i WHERE i.indrelid::regclass::text = ANY($1) AND NOT i.indisprimary"
+            "SELECT i.indrelid::regclass::text AS tab, i.indexrelid::regclass::text AS name,"
+            " pg_get_indexdef(i.indexrelid) AS def FROM pg_index i"
+            " WHERE i.indrelid::regclass::text = ANY($1) AND NOT i.indisprimary"
             " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"
-            " ORDER BY 1",
+            " ORDER BY 1, 2",
             tables,
         )
         for fk in fks:
             await self.connection.execute(
                 f'ALTER TABLE "{fk["tab"]}" DROP CONSTRAINT "{fk["conname"]}"'
             )
+        by_table: dict[str, list[str]] = {}
         for index in indexes:
             await self.connection.execute(f"DROP INDEX {index['name']}")
-        return DeferredIndexes(
-            indexes=[str(index["def"]) for index in indexes],
+            by_table.setdefault(str(index["tab"]), []).append(str(index["def"]))
+        self.deferred = DeferredIndexes(
+            indexes=by_table,
             foreign_keys=[
                 f'ALTER TABLE "{fk["tab"]}" ADD CONSTRAINT "{fk["conname"]}" {fk["def"]}'
                 for fk in fks
             ],
         )
+        return self.deferred
 
     async def restore(self, deferred: DeferredIndexes) -> None:
-        """Build the dropped indexes, then add (and so check) the foreign keys again."""
-        statements = [*deferred.indexes, *deferred.foreign_keys]
+        """Build what is left of the dropped indexes, then add (and check) the foreign keys."""
+        await self._built()
+        left = [statement for statements in deferred.indexes.values() for statement in statements]
+        deferred.indexes.clear()
+        statements = [*left, *deferred.foreign_keys]
         total = len(statements)
         with Progress("indexes, foreign keys", total, enabled=self.progress, unit="") as bar:
             for statement in statements:
                 await self.connection.execute(statement)
                 bar.advance(1)
+        self.deferred = None
 
     async def reset_sequences(self) -> None:
         """Ids were assigned by the seed: move each sequence past them for later inserts."""

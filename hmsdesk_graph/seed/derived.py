@@ -149,11 +149,15 @@ class FacetTally:
                 yield (i, *key, ref, n)
             yield (len(keys) + 1, *_BUILT, 0, 1)
 
-        return TableRows("practitioner_facet_count", FACET_COUNT_COLUMNS, rows(), len(keys) + 1)
+        return TableRows(
+            "practitioner_facet_count", FACET_COUNT_COLUMNS, rows(), len(keys) + 1, cheap=True
+        )
 
     def member_rows(self) -> TableRows:
         members = self.members
-        return TableRows("practitioner_facet_member", FACET_MEMBER_COLUMNS, members, len(members))
+        return TableRows(
+            "practitioner_facet_member", FACET_MEMBER_COLUMNS, members, len(members), cheap=True
+        )
 
 
 def practitioner_search(

@@ -126,7 +126,7 @@ def hospital_rows(world: World, plan: VisitPlan, cipher: FieldCipher) -> TableRo
 def hospital_specialty_rows(world: World) -> TableRows:
     pairs = [(h.id, s) for h in world.hospitals for s in sorted(h.specialty_ids)]
     rows = ((i, h, s) for i, (h, s) in enumerate(pairs, start=1))
-    return TableRows("hospital_specialty", HOSPITAL_SPECIALTY_COLUMNS, rows, len(pairs))
+    return TableRows("hospital_specialty", HOSPITAL_SPECIALTY_COLUMNS, rows, len(pairs), cheap=True)
 
 
 def center_capacities(c: CenterDraft) -> tuple[int, int]:

@@ -197,7 +197,9 @@ def practitioner_specialty_rows(world: World) -> TableRows:
                 next_id += 1
 
     total = sum(len(p.specialties) for p in world.practitioners)
-    return TableRows("practitioner_specialty", PRACTITIONER_SPECIALTY_COLUMNS, rows(), total)
+    return TableRows(
+        "practitioner_specialty", PRACTITIONER_SPECIALTY_COLUMNS, rows(), total, cheap=True
+    )
 
 
 def weekly_hours(role: RoleDraft) -> dict[str, list[list[str]]]:

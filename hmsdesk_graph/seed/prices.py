@@ -337,4 +337,6 @@ def package_lab_test_rows(book: PriceBook) -> TableRows:
         for i, (package_id, test_id) in enumerate(book.lab_links, start=1):
             yield (i, package_id, test_id)
 
-    return TableRows("package_lab_test", PACKAGE_LAB_TEST_COLUMNS, rows(), len(book.lab_links))
+    return TableRows(
+        "package_lab_test", PACKAGE_LAB_TEST_COLUMNS, rows(), len(book.lab_links), cheap=True
+    )

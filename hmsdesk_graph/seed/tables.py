@@ -17,3 +17,6 @@ class TableRows:
     columns: Sequence[str]
     rows: Iterable[Row]
     total: int
+    # Rows already in memory or made with next to no work: PostgreSQL's deferred index builds
+    # are not started in their shadow (seed.writer.PostgresWriter).
+    cheap: bool = False

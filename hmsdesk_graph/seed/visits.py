@@ -168,7 +168,7 @@ def appointment_rows(
 def slot_booking_rows(people: People) -> TableRows:
     """Counters for the upcoming booked slots (known once the appointments are generated)."""
     rows = people.slot_bookings
-    return TableRows("slot_booking", SLOT_BOOKING_COLUMNS, iter(rows), len(rows))
+    return TableRows("slot_booking", SLOT_BOOKING_COLUMNS, iter(rows), len(rows), cheap=True)
 
 
 def center_slot_booking_rows(world: World, people: People) -> TableRows:

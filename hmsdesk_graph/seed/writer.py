@@ -31,6 +31,8 @@ Converter = Callable[[Any], Any]
 
 SQLITE_CHUNK = 5_000
 _PROGRESS_STEP = 5_000
+# A table this long takes PostgreSQL's index builds of the tables before it in its shadow.
+_OVERLAP_ROWS = 200_000
 
 
 def hmsdesk_models() -> list[type[Model]]:
@@ -127,9 +129,11 @@ class BulkWriter:
     def __init__(self, progress: bool) -> None:
         self.progress = progress
         self.written: dict[str, int] = {}
+        self.slow = False  # the table being written takes a while to generate
 
     async def write(self, data: TableRows) -> int:
         shape = TableShape(data.table, data.columns, self.dialect)
+        self.slow = not data.cheap and data.total >= _OVERLAP_ROWS
         with Progress(data.table, data.total, enabled=self.progress) as bar:
             count = await self._write(shape, data.rows, bar)
         self.written[data.table] = self.written.get(data.table, 0) + count
@@ -153,9 +157,11 @@ _DONE = object()  # the producer thread's end-of-rows marker
 class PostgresWriter(BulkWriter):
     """COPY into the tables on one connection; the caller owns the surrounding transaction.
 
-    With `defer_indexes`, each table's secondary indexes are built right after its COPY, on the
-    same connection, while a thread generates the next table's rows: PostgreSQL sorts on one
-    core while Python generates on the other. The foreign keys are added at the end (`restore`).
+    With `defer_indexes`, the secondary indexes of the tables loaded so far are built on the
+    same connection while a thread generates the next long table (at least `_OVERLAP_ROWS`
+    rows, not `cheap`): PostgreSQL sorts on one core while Python generates on the other, and
+    that table's COPY starts once they are built. The foreign keys are added at the end
+    (`restore`).
     """
 
     dialect = "postgres"
@@ -164,7 +170,8 @@ class PostgresWriter(BulkWriter):
         super().__init__(progress)
         self.connection = connection
         self.deferred: DeferredIndexes | None = None
-        self.building: asyncio.Task[None] | None = None  # the last table's index builds
+        self.waiting: list[str] = []  # index builds of loaded tables, not started yet
+        self.building: asyncio.Task[None] | None = None  # index builds under way
 
     async def _write(self, shape: TableShape, rows: Iterable[Row], bar: Progress) -> int:
         loop = asyncio.get_running_loop()
@@ -196,9 +203,13 @@ class PostgresWriter(BulkWriter):
                 count += len(item)
                 bar.advance(len(item))
 
+        if self.slow and self.waiting and self.building is None:
+            # Build the loaded tables' indexes while this (long) table is generated.
+            self.building = asyncio.ensure_future(self._execute(self.waiting))
+            self.waiting = []
         producer = asyncio.ensure_future(asyncio.to_thread(produce))
         try:
-            await self._built()  # the previous table's indexes, built while this one generated
+            await self._built()  # the connection is free once the indexes are built
             await self.connection.copy_records_to_table(
                 shape.table, records=records(), columns=shape.columns
             )
@@ -208,8 +219,7 @@ class PostgresWriter(BulkWriter):
             raise
         await producer
         if self.deferred is not None:
-            statements = self.deferred.indexes.pop(shape.table, [])
-            self.building = asyncio.ensure_future(self._execute(statements))
+            self.waiting += self.deferred.indexes.pop(shape.table, [])
         return count
 
     async def _execute(self, statements: list[str]) -> None:
@@ -265,7 +275,8 @@ class PostgresWriter(BulkWriter):
     async def restore(self, deferred: DeferredIndexes) -> None:
         """Build what is left of the dropped indexes, then add (and check) the foreign keys."""
         await self._built()
-        left = [statement for statements in deferred.indexes.values() for statement in statements]
+        left = [*self.waiting, *(s for statements in deferred.indexes.values() for s in statements)]
+        self.waiting = []
         deferred.indexes.clear()
         statements = [*left, *deferred.foreign_keys]
         total = len(statements)

@@ -21,7 +21,7 @@ from bench.server import server_environment
 
 # Practitioners per seed scale, used to recognise a database seeded at another scale. The seed
 # package is the source of truth; these are only the fallback while it cannot be imported.
-_FALLBACK_SCALE_PRACTITIONERS = {"small": 2_000, "medium": 100_000}
+_FALLBACK_SCALE_PRACTITIONERS = {"small": 2_000, "medium": 100_000, "large": 1_000_000}
 
 
 class DatabaseError(RuntimeError):

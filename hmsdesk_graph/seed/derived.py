@@ -4,10 +4,11 @@
 row (78 s after a medium seed, about 13 minutes after a large one). The seed already holds
 every input in memory, so it writes the same values in its bulk load: the practitioners' lowest
 fee, video / instant flags, consulting weekdays, main-practice location and search document,
-the hospitals' and centers' search documents, and the practitioner facet counts
-(`db.facet_summary`). tests/seed/test_derived.py checks that a refresh after a seed changes
-nothing. (Within a document, a practitioner's specialty terms come primary first; the refresh
-reads them in a join without ORDER BY, so it may order them otherwise: the same words.)
+the hospitals' and centers' search documents, the practitioner facet counts
+(`db.facet_summary`) and the derived lists of `db.derived` (id lists, reviews per star).
+tests/seed/test_derived.py checks that a refresh after a seed changes nothing. (Within a
+document, a practitioner's specialty terms come primary first; the refresh reads them in a
+join without ORDER BY, so it may order them otherwise: the same words.)
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ PRACTITIONER_SEARCH_COLUMNS = (
     "min_fee_paise", "video_consult", "instant_booking", "available_days", "lat", "lng",
     "search_text",
 )  # fmt: skip
+# db.derived's id lists of a practitioner, written after the search columns.
+PRACTITIONER_ID_LISTS = ("specialty_ids", "locality_ids")
 FACET_COUNT_COLUMNS = ("id", "city_id", "specialty_id", "gender", "facet", "value", "ref", "n")
 FACET_MEMBER_COLUMNS = ("practitioner_id", "counted")
 # The row that tells searches the counts cover everyone (db.facet_summary.mark_built).
@@ -169,7 +172,8 @@ def practitioner_search(
     degrees: list[dict[str, Any]],
     facets: FacetTally,
 ) -> Row:
-    """The practitioner's search columns (PRACTITIONER_SEARCH_COLUMNS); counts its facets."""
+    """The practitioner's search columns and id lists (PRACTITIONER_SEARCH_COLUMNS, then
+    PRACTITIONER_ID_LISTS); counts its facets."""
     vocab = world.vocab
     roles = sorted((world.roles[r - 1] for r in p.role_ids), key=lambda r: (r.fee_paise, r.id))
     hospitals = [world.hospitals[r.hospital_id - 1] for r in roles]
@@ -208,6 +212,8 @@ def practitioner_search(
         main.lat if main else None,
         main.lng if main else None,
         document,
+        sorted({i + 1 for i in p.specialties}),
+        sorted({h.locality_id for h in hospitals}),
     )
 
 

@@ -28,7 +28,7 @@ HOSPITAL_COLUMNS = (
     "id", "slug", "name", "kind", "city_id", "locality_id", "partner_id", "address", "lat", "lng",
     "beds", "icu_beds", "established", "accreditations", "amenities", "open_24x7", "emergency",
     "phone_ciphertext", "phone_hash", "rating_count", "rating_sum", "recommend_count",
-    "created_at", "updated_at", "search_text",
+    "created_at", "updated_at", "search_text", "specialty_ids", "rating_stars",
 )  # fmt: skip
 HOSPITAL_SPECIALTY_COLUMNS = ("id", "hospital_id", "specialty_id")
 CENTER_COLUMNS = (
@@ -36,7 +36,7 @@ CENTER_COLUMNS = (
     "accreditations", "home_collection", "home_collection_fee_paise", "report_turnaround_hours",
     "open_24x7", "phone_ciphertext", "phone_hash", "rating_count", "rating_sum",
     "recommend_count", "created_at", "updated_at", "weekly_hours", "collection_window_minutes",
-    "collection_capacity", "home_collection_capacity", "search_text",
+    "collection_capacity", "home_collection_capacity", "search_text", "rating_stars",
 )  # fmt: skip
 # Sample collection every day from 07:00 to 19:00 in one-hour windows: the visit plan places
 # center visits in those hours (seed.plan), and seed.visits books each visit's window.
@@ -118,6 +118,7 @@ def hospital_rows(world: World, plan: VisitPlan, cipher: FieldCipher) -> TableRo
                 place, h.lat, h.lng, h.beds, h.icu_beds, established, accredited, offered,
                 open_24x7, emergency, phone_ct, phone_hash, *_rating(plan.hospitals, h.id),
                 created, updated, hospital_document(world, h.id - 1, accredited, offered),
+                sorted(set(h.specialty_ids)), plan.hospitals.per_star(h.id),
             )  # fmt: skip
 
     return TableRows("hospital", HOSPITAL_COLUMNS, rows(), len(world.hospitals))
@@ -155,7 +156,7 @@ def center_rows(world: World, plan: VisitPlan, book: PriceBook, cipher: FieldCip
                 c.lng, accredited, c.home_collection, fee, rng.choice((6, 12, 24, 24, 48)),
                 chance(rng, 0.1), phone_ct, phone_hash, *_rating(plan.centers, c.id), created,
                 updated, CENTER_HOURS, CENTER_WINDOW_MINUTES, *center_capacities(c),
-                tests.document(c.id - 1, accredited),
+                tests.document(c.id - 1, accredited), plan.centers.per_star(c.id),
             )  # fmt: skip
 
     return TableRows("diagnostic_center", CENTER_COLUMNS, rows(), len(world.centers))

@@ -50,10 +50,14 @@ class Tally:
     count: array[int]
     total: array[int]
     recommend: array[int]
+    stars: tuple[array[int], ...]  # per rating 1 to 5 (db.derived's rating_stars)
 
     @classmethod
     def sized(cls, n: int) -> Tally:
-        return cls(array("i", [0]) * (n + 1), array("i", [0]) * (n + 1), array("i", [0]) * (n + 1))
+        def zeros() -> array[int]:
+            return array("i", [0]) * (n + 1)
+
+        return cls(zeros(), zeros(), zeros(), tuple(zeros() for _ in range(5)))
 
     def add(self, entity_id: int, code: int) -> None:
         rating, recommend, status = decode_review(code)
@@ -61,6 +65,11 @@ class Tally:
             self.count[entity_id] += 1
             self.total[entity_id] += rating
             self.recommend[entity_id] += recommend
+            self.stars[rating - 1][entity_id] += 1
+
+    def per_star(self, entity_id: int) -> list[int]:
+        """Published reviews of the entity per rating 1 to 5."""
+        return [by_star[entity_id] for by_star in self.stars]
 
 
 @dataclass

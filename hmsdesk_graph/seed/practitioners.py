@@ -11,6 +11,7 @@ from hmsdesk_graph.db.crypto import FieldCipher
 from hmsdesk_graph.seed.chance import Picker, chance, stream
 from hmsdesk_graph.seed.clock import DAY, at, reference_year
 from hmsdesk_graph.seed.derived import (
+    PRACTITIONER_ID_LISTS,
     PRACTITIONER_SEARCH_COLUMNS,
     FacetTally,
     RoleChoices,
@@ -27,7 +28,7 @@ PRACTITIONER_COLUMNS = (
     "qualifications", "practising_since", "languages", "conditions", "services", "about",
     "verified", "status", "phone_ciphertext", "phone_hash", "email_ciphertext", "email_hash",
     "rating_count", "rating_sum", "recommend_count", "created_at", "updated_at",
-    *PRACTITIONER_SEARCH_COLUMNS,
+    *PRACTITIONER_SEARCH_COLUMNS, *PRACTITIONER_ID_LISTS, "rating_stars",
 )  # fmt: skip
 PRACTITIONER_SPECIALTY_COLUMNS = ("id", "practitioner_id", "specialty_id", "is_primary")
 ROLE_COLUMNS = (
@@ -183,6 +184,7 @@ def practitioner_rows(
                 email_hash, tally.count[p.id], tally.total[p.id], tally.recommend[p.id],
                 at(-created * DAY), at(-rng.randint(0, created - 1) * DAY),
                 *practitioner_search(world, p, choices, conditions, services, degrees, facets),
+                tally.per_star(p.id),
             )  # fmt: skip
 
     return TableRows("practitioner", PRACTITIONER_COLUMNS, rows(), len(world.practitioners))

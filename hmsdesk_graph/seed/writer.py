@@ -22,6 +22,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from hmsdesk_graph.db import derived
 from hmsdesk_graph.db.connection import APP_LABEL
 from hmsdesk_graph.ops.progress import Progress
 from hmsdesk_graph.seed.clock import reference
@@ -60,6 +61,10 @@ def _converter(field: fields.Field[Any], dialect: str) -> Converter | None:
     return None
 
 
+def _list_converter(dialect: str) -> Converter | None:
+    return _json_text if dialect == "sqlite" else None
+
+
 class TableShape:
     """The full column list of one table and how to turn a generated row into a driver row."""
 
@@ -69,7 +74,9 @@ class TableShape:
         by_column = {
             column: meta.fields_map[name] for name, column in meta.fields_db_projection.items()
         }
-        unknown = [c for c in columns if c not in by_column]
+        # The derived lists (db.derived) are columns without a model field: int[] / JSON text.
+        lists = {c for c in derived.LISTS.get(table, ()) if c in columns}
+        unknown = [c for c in columns if c not in by_column and c not in lists]
         if unknown:
             raise ValueError(f"{table} has no column(s) {', '.join(unknown)}")
         self.table = table
@@ -80,7 +87,14 @@ class TableShape:
         self.converters = [
             (i, conv)
             for i, column in enumerate(columns)
-            if (conv := _converter(by_column[column], dialect)) is not None
+            if (
+                conv := (
+                    _list_converter(dialect)
+                    if column in lists
+                    else _converter(by_column[column], dialect)
+                )
+            )
+            is not None
         ]
 
     def convert(self, row: Row) -> Row:

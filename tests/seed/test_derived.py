@@ -1,4 +1,5 @@
-"""The search columns and facet counts the seed writes equal what db.search_index derives.
+"""The search columns, facet counts and derived lists the seed writes equal what
+db.search_index derives.
 
 The seed writes them with its rows (seed.derived) instead of recomputing them after the load;
 here a refresh of every row after a small seed must change nothing.
@@ -14,6 +15,7 @@ from tortoise import connections
 
 from hmsdesk_graph.db.connection import close_database, open_database
 from hmsdesk_graph.db.crypto import FieldCipher
+from hmsdesk_graph.db.derived import LISTS, ids_of
 from hmsdesk_graph.db.search_index import refresh_search_columns
 from hmsdesk_graph.seed import seed_database
 from hmsdesk_graph.seed.derived import PRACTITIONER_SEARCH_COLUMNS
@@ -63,6 +65,13 @@ async def _snapshot() -> Snapshot:
         "facet_member": await _rows(
             "SELECT practitioner_id, counted FROM practitioner_facet_member ORDER BY 1"
         ),
+        **{
+            f"{table} lists": [
+                tuple(ids_of(v) for v in row)
+                for row in await _rows(f"SELECT {', '.join(lists)} FROM {table} ORDER BY id")
+            ]
+            for table, lists in LISTS.items()
+        },
     }
 
 
@@ -87,5 +96,9 @@ def test_a_refresh_after_the_seed_changes_no_search_column_or_facet_count(
     assert all(row[-1] for row in seeded["practitioner"])  # every one has a search document
     assert len(seeded["facet_member"]) > 1_000
     assert "built" in {row[3] for row in seeded["facet_count"]}
+    # The seed writes db.derived's lists too (none left NULL for the readers' fallbacks).
+    for table in LISTS:
+        assert all(None not in row for row in seeded[f"{table} lists"]), table
+    assert any(any(stars) for _, _, stars in seeded["practitioner lists"])
     for part, rows in seeded.items():
         assert rows == refreshed[part], part

@@ -13,6 +13,7 @@ from datetime import date
 import pytest
 
 from hmsdesk_graph.db.crypto import FieldCipher
+from hmsdesk_graph.db.derived import LISTS
 from hmsdesk_graph.seed import prices, visits
 from hmsdesk_graph.seed.clock import set_today
 from hmsdesk_graph.seed.derived import PRACTITIONER_SEARCH_COLUMNS
@@ -24,13 +25,13 @@ from hmsdesk_graph.seed.world import build_world
 
 # sha256 over every table's rows of `small`, seed 42, around 2027-03-10, ciphertext replaced by
 # whether it is there (Fernet tokens are random by design). Taken before geo.json grew and before
-# the seed wrote the search columns itself, which it leaves out (tests/seed/test_derived.py
-# checks those against db.search_index).
+# the seed wrote the search columns and db.derived's lists itself, which it leaves out
+# (tests/seed/test_derived.py checks those against db.search_index).
 SMALL_DIGEST = "67b9cfa76e23bff5a1e75be0aff9c668c2fc9b921f695444e0a52947b4433713"
 DERIVED_COLUMNS = {
-    "practitioner": set(PRACTITIONER_SEARCH_COLUMNS),
-    "hospital": {"search_text"},
-    "diagnostic_center": {"search_text"},
+    "practitioner": set(PRACTITIONER_SEARCH_COLUMNS) | set(LISTS["practitioner"]),
+    "hospital": {"search_text", *LISTS["hospital"]},
+    "diagnostic_center": {"search_text", *LISTS["diagnostic_center"]},
 }
 DERIVED_TABLES = {"practitioner_facet_count", "practitioner_facet_member"}
 FOUNDING = ("pune", "mumbai", "bengaluru", "delhi", "hyderabad", "chennai", "kolkata", "ahmedabad")

@@ -125,6 +125,10 @@ def base_settings(**overrides: object) -> Settings:
         "count_statements": True,
         "response_cache_ttl_s": 0,
         "gc_young_threshold": 0,
+        # CI shares a 2-core machine and its disk with a parallel SQLite run (and autovacuum of
+        # any large database on the server): a 5 s stall of one trivial statement failed a run.
+        # Still bounded, so a hung statement fails its test; tests of the timeout set their own.
+        "statement_timeout_ms": 30_000,
     }
     values.update(overrides)
     return load_settings({}, **values)

@@ -97,6 +97,11 @@ def columns(model: type[Model], alias: str) -> str:
 
     The graph's loaders never fetch personal data, so no row they hand out can leak it.
     """
+    return ", ".join(column_list(model, alias))
+
+
+def column_list(model: type[Model], alias: str) -> list[str]:
+    """`columns` as a list, one select item each."""
     rendered = []
     for name in sorted(model._meta.db_fields):
         if is_private_column(name, model._meta.db_table):
@@ -105,4 +110,4 @@ def columns(model: type[Model], alias: str) -> str:
             rendered.append(f'{alias}."{name}"')
     # The derived lists (not model fields: a model ignores them, a lean row keeps them).
     rendered += [f'{alias}."{name}"' for name in derived.LISTS.get(model._meta.db_table, ())]
-    return ", ".join(rendered)
+    return rendered

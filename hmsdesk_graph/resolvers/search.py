@@ -42,8 +42,10 @@ from hmsdesk_graph.search.practitioners import (
     FacetCounts,
     PractitionerSearch,
     SearchSummary,
+    counted_key,
     search_count,
     search_page,
+    search_page_and_summary,
     search_summary,
     sort_keys,
 )
@@ -192,12 +194,22 @@ def _asks_for(selections: Iterable[Selection], name: str) -> bool:
 class _Totals:
     """`totalCount` and `facets` of one search: one statement between them when both are asked."""
 
-    def __init__(self, search: PractitionerSearch, together: bool, skip: bool = False) -> None:
+    def __init__(
+        self,
+        search: PractitionerSearch,
+        together: bool,
+        skip: bool = False,
+        known: SearchSummary | None = None,
+    ) -> None:
         self.search = search
         self.together = together
         self._lock = asyncio.Lock()
         # Skipped (a render of sponsored edges only, whose totals are never sent): no SQL.
         self._summary: SearchSummary | None = SearchSummary(0, _NO_FACETS) if skip else None
+        # Read with the page (`search_page_and_summary`): the facets too when `together`.
+        self._total = None if known is None else known.total
+        if known is not None and together:
+            self._summary = known
 
     async def _both(self) -> SearchSummary:
         async with self._lock:
@@ -206,6 +218,8 @@ class _Totals:
             return self._summary
 
     async def count(self) -> int:
+        if self._total is not None:
+            return self._total
         if not self.together and self._summary is None:
             return await search_count(self.search)
         return (await self._both()).total
@@ -320,7 +334,18 @@ async def resolve_search_practitioners(
     # A live availability filter drops rows after SQL: read ahead so a page still fills.
     fetch = Page(min(page.first * LIVE_READ_AHEAD, MAX_LIVE_ROWS), page.after) if live else page
     lean = ctx.lean_reads  # lean rows ignore the key columns: no copy to drop them from
-    rows = [] if only_sponsored else await search_page(search, fetch, read_only=lean)
+    asked = info.selected_fields[0].selections if info.selected_fields else []
+    together = _asks_for(asked, "facets")
+    known: SearchSummary | None = None
+    rows: Sequence[Any] = []
+    if only_sponsored:
+        pass
+    elif (together or _asks_for(asked, "totalCount")) and counted_key(search) is None:
+        # The page and its totals read the filtered rows once (the kept counts, when they
+        # answer, cost less than that: the page is then read alone).
+        rows, known = await search_page_and_summary(search, fetch, together, read_only=lean)
+    else:
+        rows = await search_page(search, fetch, read_only=lean)
     keys = sort_keys(SqlBuilder(), search)
     cursors = [ctx.cursors.encode(scope, key_of(row, keys)) for row in rows]
     if not lean:
@@ -399,8 +424,7 @@ async def resolve_search_practitioners(
     if source in (AvailabilitySource.LIVE, AvailabilitySource.CACHED):
         # Rows the live check dropped are behind the cursor: continue after the last one read.
         end_cursor, next_page = last_examined, has_next
-    asked = info.selected_fields[0].selections if info.selected_fields else []
-    totals = _Totals(search, together=_asks_for(asked, "facets"), skip=only_sponsored)
+    totals = _Totals(search, together=together, skip=only_sponsored, known=known)
     return PractitionerSearchConnection(
         edges=edges,
         page_info=PageInfo(

@@ -12,14 +12,14 @@ there, grouped per practitioner).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
 from hmsdesk_graph.db import derived, models
 from hmsdesk_graph.db.facet_summary import ANY_GENDER, ANY_SPECIALTY, FEE_BUCKETS, FEE_TOP_BUCKET
-from hmsdesk_graph.db.sql import SqlBuilder, columns
+from hmsdesk_graph.db.sql import SqlBuilder, column_list, columns
 from hmsdesk_graph.pagination import Page
 from hmsdesk_graph.search.listing import IST as IST  # re-exported: resolvers use it
 from hmsdesk_graph.search.listing import FacetedSearch, min_rating_condition, rating_points
@@ -192,7 +192,7 @@ def _source(q: SqlBuilder, s: PractitionerSearch) -> tuple[str, str]:
     return "", "practitioner t"
 
 
-def _relevance(q: SqlBuilder, s: PractitionerSearch) -> str:
+def _relevance(q: SqlBuilder, s: PractitionerSearch, nearest: str) -> str:
     """Integer relevance: text (name, specialty meant), rating, stories, availability, proximity."""
     parts = [rating_points(), "(CASE WHEN t.rating_count > 500 THEN 500 ELSE t.rating_count END)"]
     if not s.text.empty:
@@ -208,7 +208,7 @@ def _relevance(q: SqlBuilder, s: PractitionerSearch) -> str:
         f"(CASE WHEN (COALESCE(t.available_days, 0) & {q.p(today)}) <> 0 THEN 300 ELSE 0 END)"
     )
     if s.near is not None:
-        d = f"{NEAREST}.distance_key"
+        d = f"{nearest}.distance_key"
         parts.append(
             f"(CASE WHEN {d} <= 1000000 THEN 600 WHEN {d} <= 25000000 THEN 400"
             f" WHEN {d} <= 100000000 THEN 200 ELSE 0 END)"
@@ -216,10 +216,11 @@ def _relevance(q: SqlBuilder, s: PractitionerSearch) -> str:
     return "(" + " + ".join(parts) + ")"
 
 
-def sort_keys(q: SqlBuilder, s: PractitionerSearch) -> list[SortKey]:
+def sort_keys(q: SqlBuilder, s: PractitionerSearch, nearest: str = NEAREST) -> list[SortKey]:
     """The ordering of a sort, always ending with the id so that it is total.
 
-    With `near`, the keys read the page statement's join of nearest practices (`NEAREST`).
+    With `near`, the keys read the distance of the `nearest` alias (the page statement's join
+    of nearest practices, or the combined statement's rows, which carry it).
     """
     by_id = SortKey("t.id", "_id", False)
     if s.sort == "STORIES":
@@ -231,14 +232,34 @@ def sort_keys(q: SqlBuilder, s: PractitionerSearch) -> list[SortKey]:
     if s.sort == "FEE_DESC":
         return [SortKey("COALESCE(t.min_fee_paise, -1)", "_k0", True), by_id]
     if s.sort == "DISTANCE" and s.near is not None:
-        return [SortKey(f"{NEAREST}.distance_key", "_k0", False), by_id]
+        return [SortKey(f"{nearest}.distance_key", "_k0", False), by_id]
     if s.sort == "RATING":
         return [
             SortKey(rating_points(), "_k0", True),
             SortKey("t.rating_count", "_k1", True),
             by_id,
         ]
-    return [SortKey(_relevance(q, s), "_k0", True), by_id]
+    return [SortKey(_relevance(q, s, nearest), "_k0", True), by_id]
+
+
+def _nearest_join(q: SqlBuilder, s: PractitionerSearch, near: Near) -> str:
+    """`JOIN` of each practitioner's nearest practice (`NEAREST`) onto `t`.
+
+    PostgreSQL misjudges how many practices a radius holds (a box of two ranges times a guessed
+    radius test: ~3k expected where a 10 km radius in a city holds ~22k), and probed the city
+    index once per practitioner near; `t.id + 0` leaves it one way, a hash join over one pass
+    of the city's covering index, which is bounded by the city's size however wide the radius.
+    """
+    nearest = nearest_practices_sql(q, near)
+    if _text_first(s):
+        # The text matches' practices only: else each practitioner near is looked up by key.
+        nearest = (
+            f"SELECT n.practitioner_id, n.distance_key FROM ({nearest}) n"
+            f" WHERE n.practitioner_id IN (SELECT id FROM {MATCHED})"
+        )
+        return f" JOIN ({nearest}) {NEAREST} ON {NEAREST}.practitioner_id = t.id"
+    own_id = "t.id + 0" if q.postgres else "t.id"
+    return f" JOIN ({nearest}) {NEAREST} ON {NEAREST}.practitioner_id = {own_id}"
 
 
 async def search_page(s: PractitionerSearch, page: Page, read_only: bool = False) -> Sequence[Any]:
@@ -254,14 +275,7 @@ async def search_page(s: PractitionerSearch, page: Page, read_only: bool = False
         where.append(keyset_condition(q, keys, page.after))
     if s.near is not None:
         # The nearest practice's key comes with the near filter: one aggregate, no subquery per row.
-        nearest = nearest_practices_sql(q, s.near)
-        if _text_first(s):
-            # The text matches' practices only: else each practitioner near is looked up by key.
-            nearest = (
-                f"SELECT n.practitioner_id, n.distance_key FROM ({nearest}) n"
-                f" WHERE n.practitioner_id IN (SELECT id FROM {MATCHED})"
-            )
-        from_ += f" JOIN ({nearest}) {NEAREST} ON {NEAREST}.practitioner_id = t.id"
+        from_ += _nearest_join(q, s, s.near)
     # Two steps: the ids and sort keys of the page, ranked on the narrow columns (the covering
     # city index answers them without the wide rows when there is no text), then every column
     # of those few rows only. Ranking whole rows read and sorted ~1.4 KB per candidate.
@@ -312,27 +326,57 @@ def _flag(name: str) -> str:
     return f"f_{name}"
 
 
-def _summary_sql(q: SqlBuilder, s: PractitionerSearch) -> str:
-    """One statement: the total and each facet, every one counted without its own filter.
+# Columns `b` carries for ranking a page from it (`_combined_sql`), beside the facets' own.
+_RANKED_COLUMNS = ("rating_count", "rating_sum", "practising_since")
 
-    The CTE `b` is the search without any facet's own filter, read once, with a 0/1 column per
-    own filter in use; each branch keeps the rows that pass every other facet's filter. With
-    two or more own filters, rows failing more than one of them count nowhere and are dropped.
+
+def _b_cte(q: SqlBuilder, s: PractitionerSearch, facets: bool, page: bool) -> tuple[str, list[str]]:
+    """`WITH …` up to the CTE `b`: the search's rows with the columns the facets count.
+
+    With `facets`, `b` is the search without any facet's own filter, with a 0/1 column per own
+    filter in use, and (two or more in use) without the rows that fail more than one of them,
+    which count nowhere; else it is the search itself. With `page`, `b` also carries what the
+    page ranks on (and, with `near`, each row's nearest practice as `distance_key`). Returns
+    the SQL and the facets whose flag columns `b` has.
     """
     with_, from_ = _source(q, s)
-    base = _conditions(q, s.without_facets())
-    own = _own_filters(q, s)
+    near_joined = page and s.near is not None
+    if near_joined:
+        assert s.near is not None
+        # As the page statement reads it: the join of nearest practices keeps the text matches
+        # alone, so `t` is not joined to them twice (the planner then expected one row, and
+        # scanned the whole aggregate once per match).
+        from_ = "practitioner t" + _nearest_join(q, s, s.near)
+    searched = s.without_facets() if facets else s
+    where = _conditions(q, searched, near_joined=near_joined)
+    own = _own_filters(q, s) if facets else {}
     flags = "".join(
         f", CASE WHEN {condition} THEN 1 ELSE 0 END AS {_flag(name)}"
         for name, condition in own.items()
     )
+    extra = ""
+    if page:
+        extra = "".join(f", t.{c}" for c in _RANKED_COLUMNS)
+        if not s.text.empty:
+            extra += ", t.name"  # the relevance's name match
+        if near_joined:
+            extra += f", {NEAREST}.distance_key"
     inner = (
         "SELECT t.id, t.gender, t.min_fee_paise, t.available_days, t.specialty_ids,"
-        f" t.locality_ids{flags} FROM {from_} WHERE {' AND '.join(base)}"
+        f" t.locality_ids{extra}{flags} FROM {from_} WHERE {' AND '.join(where)}"
     )
     if len(own) >= 2:
         passed = " + ".join(_flag(name) for name in own)
         inner = f"SELECT * FROM ({inner}) x WHERE {passed} >= {len(own) - 1}"
+    with_ = f"{with_}, " if with_ else "WITH "
+    return f"{with_}b AS MATERIALIZED ({inner}) ", list(own)
+
+
+def _branches(
+    q: SqlBuilder, s: PractitionerSearch, own: list[str], facets: bool, pad: str = ""
+) -> list[str]:
+    """`SELECT`s over `b` of `_facet, _v, _label, _n` (then `pad`): the total, and with
+    `facets` each facet, every one counted without its own filter (`own`: `b`'s flags)."""
 
     def unnest(column: str) -> str:
         listed = derived.ids_or_links(q.postgres, "practitioner", column, "b")
@@ -345,6 +389,13 @@ def _summary_sql(q: SqlBuilder, s: PractitionerSearch) -> str:
         kept = [*conditions, *(f"b.{_flag(n)} = 1" for n in own if n != but)]
         return f" WHERE {' AND '.join(kept)}" if kept else ""
 
+    no_label = "CAST(NULL AS TEXT)"
+    total = (
+        f"SELECT 'total' AS _facet, {no_label} AS _v, {no_label} AS _label, COUNT(*) AS _n{pad}"
+        f" FROM b{passing()}"
+    )
+    if not facets:
+        return [total]
     fee_bucket = (
         "CASE "
         + " ".join(
@@ -353,32 +404,65 @@ def _summary_sql(q: SqlBuilder, s: PractitionerSearch) -> str:
         )
         + f" ELSE '{FEE_TOP_BUCKET[0]}' END"
     )
-    no_label = "CAST(NULL AS TEXT)"
     branches = [
-        f"SELECT 'total' AS facet, {no_label} AS v, {no_label} AS label, COUNT(*) AS n"
-        f" FROM b{passing()}",
+        total,
         # The id lists on the row (`db.derived`, each id once; the links while it has none):
         # counted per id, then named.
-        "SELECT 'specialties', CAST(sp.slug AS TEXT), CAST(sp.name AS TEXT), c.n FROM"
+        f"SELECT 'specialties', CAST(sp.slug AS TEXT), CAST(sp.name AS TEXT), c.n{pad} FROM"
         f" (SELECT {listed('specialty_ids')} AS i, COUNT(*) AS n FROM b, {unnest('specialty_ids')}"
         f"{passing(but='specialties')} GROUP BY i) c JOIN specialty sp ON sp.id = c.i",
-        "SELECT 'localities', CAST(lo.slug AS TEXT), CAST(lo.name AS TEXT), c.n FROM"
+        f"SELECT 'localities', CAST(lo.slug AS TEXT), CAST(lo.name AS TEXT), c.n{pad} FROM"
         f" (SELECT {listed('locality_ids')} AS i, COUNT(*) AS n FROM b, {unnest('locality_ids')}"
         f"{passing(but='localities')} GROUP BY i) c JOIN locality lo ON lo.id = c.i",
-        f"SELECT 'fee', {fee_bucket}, {no_label}, COUNT(*) FROM b"
+        f"SELECT 'fee', {fee_bucket}, {no_label}, COUNT(*){pad} FROM b"
         f"{passing('b.min_fee_paise IS NOT NULL', but='fee')} GROUP BY {fee_bucket}",
-        f"SELECT 'gender', CAST(b.gender AS TEXT), {no_label}, COUNT(*) FROM b"
+        f"SELECT 'gender', CAST(b.gender AS TEXT), {no_label}, COUNT(*){pad} FROM b"
         f"{passing(but='gender')} GROUP BY b.gender",
     ]
     for window in AVAILABILITY_WINDOWS:
         mask = availability_mask(window, s.now)
         available = f"(COALESCE(b.available_days, 0) & {mask}) <> 0"
         branches.append(
-            f"SELECT 'availability', '{window}', {no_label}, COUNT(*) FROM b"
+            f"SELECT 'availability', '{window}', {no_label}, COUNT(*){pad} FROM b"
             f"{passing(available, but='availability')}"
         )
-    with_ = f"{with_}, " if with_ else "WITH "
-    return f"{with_}b AS MATERIALIZED ({inner}) " + " UNION ALL ".join(branches)
+    return branches
+
+
+def _summary_sql(q: SqlBuilder, s: PractitionerSearch) -> str:
+    """One statement: the total and each facet, every one counted without its own filter."""
+    with_b, own = _b_cte(q, s, facets=True, page=False)
+    return with_b + " UNION ALL ".join(_branches(q, s, own, facets=True))
+
+
+PAGE_ROW = "page"  # `_facet` of the combined statement's page rows
+
+
+def _combined_sql(q: SqlBuilder, s: PractitionerSearch, page: Page, facets: bool) -> str:
+    """One statement: the page's rows (`_facet` 'page', `_n` their place), then the total and,
+    with `facets`, every facet, all read from one `b`: the filter (text, `near`) runs once.
+
+    The page keeps the rows of `b` that pass every own filter, which is the whole search.
+    """
+    with_b, own = _b_cte(q, s, facets=facets, page=True)
+    keys = sort_keys(q, s, nearest="t")
+    where = [f"t.{_flag(name)} = 1" for name in own]
+    if page.after:
+        where.append(keyset_condition(q, keys, page.after))
+    ranked = ", ".join(f"{k.expr} AS {k.alias}" for k in keys)
+    picked = ", ".join(f"k.{k.alias} AS {k.alias}" for k in keys)
+    filtered = f" WHERE {' AND '.join(where)}" if where else ""
+    page_sql = (
+        f"SELECT '{PAGE_ROW}' AS _facet, CAST(NULL AS TEXT) AS _v, CAST(NULL AS TEXT) AS _label,"
+        f" ROW_NUMBER() OVER (ORDER BY {order_by(keys)}) AS _n,"
+        f" {columns(models.Practitioner, 't')}, {picked}"
+        f" FROM (SELECT {ranked} FROM b t{filtered}"
+        f" ORDER BY {order_by(keys)} LIMIT {q.p(page.first + 1)}) k"
+        " JOIN practitioner t ON t.id = k._id"
+    )
+    width = len(column_list(models.Practitioner, "t")) + len(keys)
+    pad = ", NULL" * width
+    return with_b + " UNION ALL ".join([page_sql, *_branches(q, s, own, facets, pad)])
 
 
 def _most_first(rows: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
@@ -479,10 +563,14 @@ async def search_summary(s: PractitionerSearch) -> SearchSummary:
 async def counted_from_rows(s: PractitionerSearch) -> SearchSummary:
     """The total and all five facets in one statement over the filtered set."""
     q = SqlBuilder()
-    rows = await q.fetch(_summary_sql(q, s))
+    return _summary_of(await q.fetch(_summary_sql(q, s)))
+
+
+def _summary_of(rows: Iterable[Any]) -> SearchSummary:
+    """The summary in the rows of `_branches` (facets absent from them count nothing)."""
     found: dict[str, list[tuple[str, str, int]]] = {name: [] for name in ("total", *FACETS)}
     for row in rows:
-        found[str(row["facet"])].append((str(row["v"]), str(row["label"]), int(row["n"])))
+        found[str(row["_facet"])].append((str(row["_v"]), str(row["_label"]), int(row["_n"])))
     fees = {v: n for v, _, n in found["fee"]}
     availability = {v: n for v, _, n in found["availability"]}
     return SearchSummary(
@@ -492,9 +580,21 @@ async def counted_from_rows(s: PractitionerSearch) -> SearchSummary:
             localities=_most_first(found["localities"]),
             fees=[(label, fees.get(label, 0)) for label in FEE_ORDER],
             genders=sorted(((v, n) for v, _, n in found["gender"]), key=lambda x: x[0]),
-            availability=[(w, availability[w]) for w in AVAILABILITY_WINDOWS],
+            availability=[(w, availability.get(w, 0)) for w in AVAILABILITY_WINDOWS],
         ),
     )
+
+
+async def search_page_and_summary(
+    s: PractitionerSearch, page: Page, facets: bool, read_only: bool = False
+) -> tuple[list[Any], SearchSummary]:
+    """`search_page`'s rows and the total (with `facets`, every facet too; else none) in one
+    statement, the filter run once (`_combined_sql`)."""
+    q = SqlBuilder()
+    rows = await (q.fetch_rows if read_only else q.fetch)(_combined_sql(q, s, page, facets))
+    page_rows = sorted((r for r in rows if r["_facet"] == PAGE_ROW), key=lambda r: int(r["_n"]))
+    summary = _summary_of(r for r in rows if r["_facet"] != PAGE_ROW)
+    return page_rows, summary
 
 
 async def search_facets(s: PractitionerSearch) -> FacetCounts:

@@ -327,6 +327,8 @@ class GraphQLEndpoint:
                     if compiled is not None
                     else None
                 )
+                if result is None:
+                    self._serve_reference_slugs(context)
                 result = result or await self.schema.execute(
                     query,
                     variable_values=variables,
@@ -373,6 +375,12 @@ class GraphQLEndpoint:
         response = graphql_response(body, status, response_type, headers or None)
         return _after_sending(response, recorder, held)
 
+    def _serve_reference_slugs(self, context: Context) -> None:
+        """City and specialty slugs from the worker's catalogue rows on the general executor
+        too (kept as on the compiled path): one statement fewer per search or comparison."""
+        reference = self.compiled.reference
+        context.loaders.serve_slugs_from(reference.cities, reference.specialties)
+
     async def _render_sponsored(
         self,
         lookup: Lookup,
@@ -385,6 +393,7 @@ class GraphQLEndpoint:
     ) -> bool:
         """Render only the sponsored edges a kept answer lacks (general executor) and make the
         lookup a hit; False when that failed and the request must execute in full."""
+        self._serve_reference_slugs(context)
         try:
             with counting(counter) if counter else nullcontext(), watching(lookup, context):
                 result = await self.schema.execute(

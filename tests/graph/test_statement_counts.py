@@ -76,7 +76,9 @@ async def test_profile_operations_run_in_few_statements(
     assert await _statements(gql, query, variables) == expected < first
 
 
-async def test_listing_count_is_constant(gql: GraphQLClient, dataset: Dataset) -> None:
+async def test_listing_count_is_constant(app: Any, gql: GraphQLClient, dataset: Dataset) -> None:
+    # The first request reads the worker's catalogue rows (the city by slug), kept for the rest.
+    app.state.compiled.reference.recheck_s = 3600.0
     query = """
     query L($first: Int!) {
       practitioners(city: "pune", first: $first) {
@@ -84,6 +86,7 @@ async def test_listing_count_is_constant(gql: GraphQLClient, dataset: Dataset) -
                        pricePackages(first: 3) { name } reviewSummary { count } } }
       }
     }"""
+    await _statements(gql, query, {"first": 1})
     assert await _statements(gql, query, {"first": 5}) == await _statements(
         gql, query, {"first": 100}
     )

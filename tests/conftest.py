@@ -126,9 +126,12 @@ def base_settings(**overrides: object) -> Settings:
         "response_cache_ttl_s": 0,
         "gc_young_threshold": 0,
         # CI shares a 2-core machine and its disk with a parallel SQLite run (and autovacuum of
-        # any large database on the server): a 5 s stall of one trivial statement failed a run.
-        # Still bounded, so a hung statement fails its test; tests of the timeout set their own.
+        # any large database on the server): a 5 s stall of one trivial statement failed a run,
+        # and a first suggest request (vocabularies, catalogue rows) once outlived the 10 s
+        # request deadline. Still bounded, so a hung statement or request fails its test;
+        # tests of the timeout and the deadline set their own.
         "statement_timeout_ms": 30_000,
+        "request_deadline_s": 60.0,
     }
     values.update(overrides)
     return load_settings({}, **values)

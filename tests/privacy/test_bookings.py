@@ -25,10 +25,12 @@ mutation Book($input: BookAppointmentInput!) {
 
 
 def next_monday_slot(hour: int = 9, minute: int = 0, weeks: int = 1) -> str:
-    """A slot inside the dataset's Monday hours, at least a day ahead."""
+    """A slot inside the dataset's Monday hours, a Monday beyond the practice system's 7-day
+    window (8 to 14 days ahead, `weeks` = 1), where the weekly hours decide: inside it, a
+    practice on the sandbox offers open slots that change with the date."""
     today = datetime.now(IST)
     days = (7 - today.weekday()) % 7 or 7
-    day = (today + timedelta(days=days + 7 * (weeks - 1))).replace(
+    day = (today + timedelta(days=days + 7 * weeks)).replace(
         hour=hour, minute=minute, second=0, microsecond=0
     )
     return day.isoformat()

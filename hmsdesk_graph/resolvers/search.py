@@ -39,6 +39,7 @@ from hmsdesk_graph.search.bounds import (
 )
 from hmsdesk_graph.search.practitioners import (
     IST,
+    NO_FACETS,
     FacetCounts,
     PractitionerSearch,
     SearchSummary,
@@ -205,11 +206,8 @@ class _Totals:
         self.together = together
         self._lock = asyncio.Lock()
         # Skipped (a render of sponsored edges only, whose totals are never sent): no SQL.
-        self._summary: SearchSummary | None = SearchSummary(0, _NO_FACETS) if skip else None
-        # Read with the page (`search_page_and_summary`): the facets too when `together`.
-        self._total = None if known is None else known.total
-        if known is not None and together:
-            self._summary = known
+        # Read with the page (`search_page_and_summary`): known, its facets too when `together`.
+        self._summary: SearchSummary | None = SearchSummary(0, NO_FACETS) if skip else known
 
     async def _both(self) -> SearchSummary:
         async with self._lock:
@@ -218,17 +216,12 @@ class _Totals:
             return self._summary
 
     async def count(self) -> int:
-        if self._total is not None:
-            return self._total
         if not self.together and self._summary is None:
             return await search_count(self.search)
         return (await self._both()).total
 
     async def facets(self) -> PractitionerFacets:
         return _facet_values((await self._both()).facets)
-
-
-_NO_FACETS = FacetCounts([], [], [], [], [])
 
 
 def _record_impressions(
@@ -338,13 +331,12 @@ async def resolve_search_practitioners(
     together = _asks_for(asked, "facets")
     known: SearchSummary | None = None
     rows: Sequence[Any] = []
-    if only_sponsored:
-        pass
-    elif (together or _asks_for(asked, "totalCount")) and counted_key(search) is None:
+    totals_asked = together or _asks_for(asked, "totalCount")
+    if not only_sponsored and totals_asked and counted_key(search) is None:
         # The page and its totals read the filtered rows once (the kept counts, when they
         # answer, cost less than that: the page is then read alone).
         rows, known = await search_page_and_summary(search, fetch, together, read_only=lean)
-    else:
+    elif not only_sponsored:
         rows = await search_page(search, fetch, read_only=lean)
     keys = sort_keys(SqlBuilder(), search)
     cursors = [ctx.cursors.encode(scope, key_of(row, keys)) for row in rows]

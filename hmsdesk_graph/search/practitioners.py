@@ -314,7 +314,7 @@ class FacetCounts:
     availability: list[tuple[str, int]]
 
 
-_NO_FACETS = FacetCounts([], [], [], [], [])
+NO_FACETS = FacetCounts([], [], [], [], [])
 
 
 @dataclass(frozen=True)
@@ -607,7 +607,7 @@ def _summary_of(rows: Iterable[Any], own: list[str]) -> SearchSummary:
     for row in rows:
         found[str(row["_facet"])].append((str(row["_v"]), str(row["_label"]), int(row["_n"])))
     if found["total"]:  # the total alone (no facets asked)
-        return SearchSummary(total=found["total"][0][2], facets=_NO_FACETS)
+        return SearchSummary(total=found["total"][0][2], facets=NO_FACETS)
     total, fees, genders, availability = _cells(found[CELL], own)
     return SearchSummary(
         total=total,

@@ -580,7 +580,9 @@ class ResponseCache:
             self.shared.failed()
             raise
         if raw is None:
-            return None
+            # While the store was asked, a request of this process may have kept the answer.
+            local = self._local.get(key)
+            return local if local is not None and local.fresh(versions) else None
         entry = Entry.parse(raw)
         if not entry.fresh(versions):
             return None

@@ -387,6 +387,44 @@ async def test_a_burst_on_a_cold_answer_executes_it_once(
     assert not app.state.response_cache._flights  # every flight landed
 
 
+async def test_a_miss_that_hears_from_the_store_after_the_flight_landed_is_a_hit(
+    app: Any, http: Any, dataset: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two requests for a cold answer, the second's look in the shared store answering only
+    after the first computed and kept it: the second is served that answer, not computed
+    again (the race behind a burst's second MISS on a loaded machine)."""
+    import asyncio
+
+    monkeypatch.setattr(tag_versions, "FRESH_S", 600.0)
+    app.state.compiled.reference.recheck_s = 3600.0
+    await _post(http, PROFILE, {"slug": "warm-the-snapshot"})
+    await _post(http, PROFILE, {"slug": "dr-doctor-001"})
+    cache, shared = app.state.response_cache, app.state.shared
+    landed = asyncio.Event()
+    real_land, real_get = cache.land, shared.get_bytes
+    looks = 0
+
+    def land(*args: Any) -> None:
+        real_land(*args)
+        landed.set()
+
+    async def late_get(key: str) -> bytes | None:
+        nonlocal looks
+        looks += 1
+        raw = await real_get(key)  # the store has nothing yet...
+        if looks == 2:
+            await asyncio.wait_for(landed.wait(), 30)  # ...and says so after the flight landed
+        return raw
+
+    monkeypatch.setattr(cache, "land", land)
+    monkeypatch.setattr(shared, "get_bytes", late_get)
+    variables = {"slug": dataset.profile_slug}
+    answers = await asyncio.gather(*(_post(http, PROFILE, variables) for _ in range(2)))
+    assert sorted(a.headers[HEADER] for a in answers) == ["HIT", "MISS"]
+    assert answers[0].json()["data"] == answers[1].json()["data"]
+    assert not cache._flights
+
+
 async def test_an_answer_that_is_not_kept_is_not_waited_for(
     app: Any, http: Any, dataset: Dataset
 ) -> None:

@@ -23,7 +23,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import OperationalError
 from tortoise.transactions import in_transaction
 
-from hmsdesk_graph.db import derived, facet_summary
+from hmsdesk_graph.db import derived, facet_summary, lexicon
 from hmsdesk_graph.db.connection import is_postgres, write_connection
 
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
@@ -90,7 +90,9 @@ async def _write_documents(
 ) -> None:
     """Set ``table.search_text`` of each row ``sql`` selects (with its ``id``) to its ``parts``."""
     rows = await conn.execute_query_dict(sql, params)
-    updates = [[_document(parts(row)), int(row["id"])] for row in rows]
+    documents = [_document(parts(row)) for row in rows]
+    await lexicon.remember(conn, documents)
+    updates = [[document, int(row["id"])] for document, row in zip(documents, rows, strict=True)]
     ph = _placeholders(is_postgres(conn), 2)
     await conn.execute_many(f"UPDATE {table} SET search_text = {ph[0]} WHERE id = {ph[1]}", updates)
 
@@ -160,6 +162,7 @@ async def _refresh_practitioners(ids: Sequence[int]) -> None:
                 pid,
             ]
         )
+    await lexicon.remember(conn, [str(update[6]) for update in updates])
     ph = _placeholders(pg, 8)
     await conn.execute_many(
         f"UPDATE practitioner SET min_fee_paise = {ph[0]}, video_consult = {ph[1]},"

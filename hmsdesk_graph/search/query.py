@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from hmsdesk_graph.db import lexicon
 from hmsdesk_graph.db.sql import SqlBuilder
 from hmsdesk_graph.errors import BadUserInput
 from hmsdesk_graph.pagination import Key
@@ -122,14 +123,17 @@ def near_practice_condition(q: SqlBuilder, near: Near, alias: str = "t") -> str:
     return f"({test}) IS TRUE" if q.postgres else test
 
 
-def nearest_practices_sql(q: SqlBuilder, near: Near) -> str:
+def nearest_practices_sql(q: SqlBuilder, near: Near, among: str | None = None) -> str:
     """Per practitioner with a practice within the radius, the distance key (m²) of the nearest.
 
     The nearest practice of someone with any practice in the radius is itself in the radius,
-    so the minimum over the matching practices is the practitioner's distance. Columns:
-    `practitioner_id`, `distance_key`.
+    so the minimum over the matching practices is the practitioner's distance. `among`, an
+    SQL query of practitioner ids, keeps only theirs. Columns: `practitioner_id`,
+    `distance_key`.
     """
     within = " AND ".join(near_conditions(q, near, "h"))
+    if among is not None:
+        within += f" AND r.practitioner_id IN ({among})"
     return (
         f"SELECT r.practitioner_id, MIN({distance_key_expr(q, near, 'h')}) AS distance_key"
         f" FROM {_PRACTICES} WHERE {within} GROUP BY r.practitioner_id"
@@ -140,6 +144,12 @@ def text_condition(q: SqlBuilder, text: TextQuery, table: str, alias: str = "t")
     """Every term matches the row's search document (as a prefix)."""
     terms = [t for t in text.terms if t.isalnum()]
     if q.postgres:
+        if terms and all(t.isascii() and t == t.lower() for t in terms):
+            # Each prefix spelt out as the words it starts (`db.lexicon`): one InitPlan.
+            spelt = " || ' & ' || ".join(
+                lexicon.spelt_out(q.p(t), q.p(lexicon.above_prefix(t))) for t in terms
+            )
+            return f"{alias}.search_vector @@ (SELECT CAST({spelt} AS tsquery))"
         tsquery = " & ".join(f"{t}:*" for t in terms)
         return f"{alias}.search_vector @@ to_tsquery('simple', {q.p(tsquery)})"
     match = " ".join(f'"{t}"*' for t in terms)

@@ -10,6 +10,7 @@ from datetime import date
 
 from tortoise import connections
 
+from hmsdesk_graph.db import lexicon
 from hmsdesk_graph.db.connection import is_postgres
 from hmsdesk_graph.db.crypto import FieldCipher
 from hmsdesk_graph.seed import (
@@ -158,6 +159,7 @@ async def seed_database(
                     await writer.write(data)
                 await writer.restore(deferred)
                 await writer.reset_sequences()
+                await conn.execute(lexicon.FILL)
             async with conn.transaction():
                 await conn.execute("SET LOCAL statement_timeout = 0")
                 await conn.execute("ANALYZE " + ", ".join(f'"{t}"' for t in writer.written))

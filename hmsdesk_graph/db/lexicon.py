@@ -55,7 +55,9 @@ def spelt_out(low: str, high: str) -> str:
         f"(SELECT CASE WHEN COUNT(*) BETWEEN 1 AND {SPELL_OUT_LIMIT}"
         f" THEN '(' || string_agg({quoted}, ' | ' ORDER BY word) || ')'"
         f" ELSE '''' || {low} || ''':*' END"
-        f" FROM {TABLE} WHERE word >= {low} AND word < {high})"
+        # Bounded: one word past the limit tells that it is passed (`a` may start thousands).
+        f" FROM (SELECT word FROM {TABLE} WHERE word >= {low} AND word < {high}"
+        f" ORDER BY word LIMIT {SPELL_OUT_LIMIT + 1}) w)"
     )
 
 

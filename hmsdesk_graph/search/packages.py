@@ -6,7 +6,8 @@ lab test, a procedure) reach the package indexes first, and PostgreSQL turns the
 hashed sets of the city's owner ids (from the owners' city indexes), one probe per candidate.
 Without a selective condition a search reads every package of the country (medium seed:
 ~160 ms on either backend); a denormalised `price_package.city_id` with an index on
-(city_id, kind, price_min_paise, id) would bring that below a millisecond.
+(city_id, kind, price_min_paise, id) would bring that below a millisecond. A lab test's links
+carry their owner's city (`db.lab_cities`): a lab-test condition reads the city's links only.
 
 Every price below is the package's starting price (`price_min_paise`): filters, sorts and
 statistics compare the same number.
@@ -88,8 +89,9 @@ def _conditions(q: SqlBuilder, s: PackageSearch) -> list[str]:
     )
     if s.lab_test_id is not None:
         where.append(
+            # The link's copy of its owner's city (db.lab_cities) reads the city's links alone.
             "EXISTS (SELECT 1 FROM package_lab_test plt WHERE plt.package_id = t.id"
-            f" AND plt.lab_test_id = {q.p(s.lab_test_id)})"
+            f" AND plt.lab_test_id = {q.p(s.lab_test_id)} AND plt.city_id = {q.p(s.city_id)})"
         )
     where += set_filters(
         q,

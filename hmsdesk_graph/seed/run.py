@@ -10,7 +10,7 @@ from datetime import date
 
 from tortoise import connections
 
-from hmsdesk_graph.db import lexicon
+from hmsdesk_graph.db import lab_cities, lexicon
 from hmsdesk_graph.db.connection import is_postgres
 from hmsdesk_graph.db.crypto import FieldCipher
 from hmsdesk_graph.seed import (
@@ -155,8 +155,14 @@ async def seed_database(
                     await conn.execute(statement)
                 writer = PostgresWriter(conn, progress)
                 deferred = await writer.defer_indexes()
+                # The link-city trigger looks up each link's owner: with the indexes deferred,
+                # the links' cities are filled once, set-based, before the indexes are built.
+                links = "ALTER TABLE package_lab_test {} TRIGGER " + lab_cities.INSERT_TRIGGER
+                await conn.execute(links.format("DISABLE"))
                 for data in _tables(world, plan, book, people, cipher):
                     await writer.write(data)
+                await conn.execute(lab_cities.FILL_POSTGRES)
+                await conn.execute(links.format("ENABLE"))
                 await writer.restore(deferred)
                 await writer.reset_sequences()
                 await conn.execute(lexicon.FILL)

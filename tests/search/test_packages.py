@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from hmsdesk_graph.db import models
+from hmsdesk_graph.db.enums import PackageKind
 from tests.conftest import GraphQLClient
 from tests.factories import Dataset
 from tests.search.price_data import PriceData, build_crowd, build_price_data
@@ -220,6 +222,43 @@ async def test_lab_test_comparison_is_exact(gql: GraphQLClient, data: PriceData)
     rest = body["data"]["priceComparison"]["offers"]
     assert [e["node"]["price"]["min"] for e in rest["edges"]] == ["400.00", "450.00"]
     assert rest["pageInfo"]["hasNextPage"] is False
+
+
+async def _cbc_offers(gql: GraphQLClient, city: str) -> list[tuple[str, str]]:
+    body = await gql.execute(COMPARISON, {"city": city, "labTest": "cbc", "first": 20})
+    assert "errors" not in body, body["errors"]
+    edges = body["data"]["priceComparison"]["offers"]["edges"]
+    return [(e["node"]["provider"]["slug"], e["node"]["price"]["min"]) for e in edges]
+
+
+async def test_a_lab_test_offer_is_compared_where_its_provider_is(
+    gql: GraphQLClient, dataset: Dataset, data: PriceData
+) -> None:
+    """Each link keeps a copy of its owner's city (db.lab_cities), kept by triggers: an owner
+    moved to another city, or a package handed to another owner, is compared where its
+    provider now is, on the statistics and the offers alike."""
+    pune, mumbai = dataset.city_ids["pune"], dataset.city_ids["mumbai"]
+    baner = ("baner-path-labs", "300.00")
+    assert baner in await _cbc_offers(gql, "pune")
+    assert baner not in await _cbc_offers(gql, "mumbai")
+    center = await models.DiagnosticCenter.get(slug="baner-path-labs")
+    center.city_id = mumbai
+    await center.save()  # every column written, the city among them
+    assert baner not in await _cbc_offers(gql, "pune")
+    assert await _cbc_offers(gql, "mumbai") == [("bandra-diagnostics", "250.00"), baner]
+    body = await gql.execute(COMPARISON, {"city": "mumbai", "labTest": "cbc"})
+    assert body["data"]["priceComparison"]["count"] == 2
+    await models.DiagnosticCenter.filter(id=center.pk).update(city_id=pune)
+    assert baner in await _cbc_offers(gql, "pune")
+    # The Mumbai center's CBC handed to a Pune center: compared in Pune from then on.
+    bandra = await models.DiagnosticCenter.get(slug="bandra-diagnostics")
+    point = await models.DiagnosticCenter.get(slug="kothrud-lab-point")
+    moved = await models.PricePackage.filter(
+        diagnostic_center_id=bandra.pk, kind=PackageKind.LAB_TEST
+    ).update(diagnostic_center_id=point.pk)
+    assert moved >= 1
+    assert ("kothrud-lab-point", "250.00") in await _cbc_offers(gql, "pune")
+    assert await _cbc_offers(gql, "mumbai") == []
 
 
 @pytest.mark.parametrize(

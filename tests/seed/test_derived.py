@@ -14,7 +14,7 @@ from typing import Any
 
 from tortoise import connections
 
-from hmsdesk_graph.db import lexicon
+from hmsdesk_graph.db import lab_cities, lexicon
 from hmsdesk_graph.db.connection import close_database, open_database
 from hmsdesk_graph.db.crypto import FieldCipher
 from hmsdesk_graph.db.derived import LISTS, ids_of
@@ -97,8 +97,15 @@ def test_a_refresh_after_the_seed_changes_no_search_column_or_facet_count(
             cipher = FieldCipher(settings.field_encryption_key)
             await seed_database("small", 7, cipher, progress=False, today=date(2027, 3, 10))
             seeded = await _snapshot()
+            # Every lab-test link carries its owner's city (the PostgreSQL seed fills them in
+            # one statement with the trigger off; SQLite's trigger fills each as written).
+            owner = lab_cities.owner_city("plt.package_id")
+            seeded["link cities"] = await _rows(
+                "SELECT COUNT(*) AS links, COUNT(plt.city_id) AS with_city, SUM(CASE WHEN"
+                f" plt.city_id = {owner} THEN 1 ELSE 0 END) AS owners FROM package_lab_test plt"
+            )
             await refresh_search_columns()
-            return seeded, await _snapshot()
+            return seeded, {**await _snapshot(), "link cities": seeded["link cities"]}
         finally:
             await close_database()
 
@@ -111,6 +118,8 @@ def test_a_refresh_after_the_seed_changes_no_search_column_or_facet_count(
     for table in LISTS:
         assert all(None not in row for row in seeded[f"{table} lists"]), table
     assert any(any(stars) for _, _, stars in seeded["practitioner lists"])
+    ((links, with_city, owners_city),) = seeded["link cities"]
+    assert links > 1_000 and links == with_city == owners_city
     if "lexicon" in seeded:
         assert len(seeded["lexicon"]) > 100  # the seed spelt out its documents' words
     for part, rows in seeded.items():

@@ -45,13 +45,13 @@ from hmsdesk_graph.search.practitioners import (
     SearchSummary,
     counted_key,
     search_count,
-    search_page,
-    search_page_and_summary,
+    search_page_and_ids,
+    search_page_summary_and_ids,
     search_summary,
     sort_keys,
 )
 from hmsdesk_graph.search.query import Near, key_of
-from hmsdesk_graph.search.sponsored import complete_rows, sponsored_practitioners
+from hmsdesk_graph.search.sponsored import complete_rows, placed_ids, sponsored_ids, with_rows
 from hmsdesk_graph.search.text import understand
 from hmsdesk_graph.shared.cache_run import placed, sponsored_only
 from hmsdesk_graph.workers.events import ListingEvent
@@ -331,13 +331,30 @@ async def resolve_search_practitioners(
     together = _asks_for(asked, "facets")
     known: SearchSummary | None = None
     rows: Sequence[Any] = []
+    picked: list[tuple[int, Any]] = []
+    if page.after is None:
+        specialties = frozenset(search.specialty_ids) | search.text.specialty_ids
+        # Placed first, with ids only (through the response cache's hook: a hit runs the
+        # same placement again): the picks' rows come with the page, in its statement.
+        picked = await placed(
+            sponsored_ids,
+            search.city_id,
+            specialties,
+            search.locality_ids,
+            search.near,
+            search.now,
+        )
+    wanted = placed_ids(picked)
+    by_id: list[Any] = []
     totals_asked = together or _asks_for(asked, "totalCount")
     if not only_sponsored and totals_asked and counted_key(search) is None:
         # The page and its totals read the filtered rows once (the kept counts, when they
         # answer, cost less than that: the page is then read alone).
-        rows, known = await search_page_and_summary(search, fetch, together, read_only=lean)
+        rows, known, by_id = await search_page_summary_and_ids(
+            search, fetch, together, wanted, read_only=lean
+        )
     elif not only_sponsored:
-        rows = await search_page(search, fetch, read_only=lean)
+        rows, by_id = await search_page_and_ids(search, fetch, wanted, read_only=lean)
     keys = sort_keys(SqlBuilder(), search)
     cursors = [ctx.cursors.encode(scope, key_of(row, keys)) for row in rows]
     if not lean:
@@ -385,18 +402,9 @@ async def resolve_search_practitioners(
     ]
     sponsored: list[tuple[int, models.Practitioner]] = []
     if page.after is None:
-        specialties = frozenset(search.specialty_ids) | search.text.specialty_ids
-        # Through the response cache's hook: a hit runs the same placement again.
-        picked = await placed(
-            sponsored_practitioners,
-            search.city_id,
-            specialties,
-            search.locality_ids,
-            search.near,
-            search.now,
-        )
-        # Picks a cache hit made hold ids only (rendering needs the rows).
-        picked = await complete_rows(picked)
+        # Rendering needs the picks' rows: read with the page, or (no page read: a cache hit
+        # renders its sponsored edges alone) read now.
+        picked = await complete_rows(picked) if only_sponsored else with_rows(picked, by_id)
         sponsored = list(
             zip([c for c, _ in picked], _practitioners(info, [r for _, r in picked]), strict=True)
         )

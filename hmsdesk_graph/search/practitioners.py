@@ -263,6 +263,24 @@ def _nearest_join(q: SqlBuilder, s: PractitionerSearch, near: Near) -> str:
 async def search_page(s: PractitionerSearch, page: Page, read_only: bool = False) -> Sequence[Any]:
     """Up to first + 1 practitioner rows in sort order, each with its sort key columns
     (the driver's read-only rows when `read_only`, else dicts a caller may change)."""
+    return (await search_page_and_ids(s, page, (), read_only))[0]
+
+
+def _by_ids(q: SqlBuilder, ids: Sequence[int], head: str, width: int) -> str:
+    """`UNION ALL` of the ACTIVE practitioners of `ids`, every column, after `head` and
+    before `width` NULLs: in the page's column layout, so one statement reads both."""
+    pad = ", NULL" * width
+    return (
+        f" UNION ALL SELECT {head}{columns(models.Practitioner, 't')}{pad} FROM practitioner t"
+        f" WHERE t.id {q.in_ints(ids)} AND t.status = 'ACTIVE'"
+    )
+
+
+async def search_page_and_ids(
+    s: PractitionerSearch, page: Page, ids: Sequence[int], read_only: bool = False
+) -> tuple[Sequence[Any], list[Any]]:
+    """`search_page`'s rows, and in the same statement the rows of the ACTIVE practitioners
+    of `ids` (a search's sponsored practitioners, placed before it), in no order."""
     q = SqlBuilder()
     keys = sort_keys(q, s)
     # With `_text_first`, only the nearest practices of the text matches join `t` (below).
@@ -279,12 +297,22 @@ async def search_page(s: PractitionerSearch, page: Page, read_only: bool = False
     # of those few rows only. Ranking whole rows read and sorted ~1.4 KB per candidate.
     ranked = ", ".join(f"{k.expr} AS {k.alias}" for k in keys)
     picked = ", ".join(f"k.{k.alias} AS {k.alias}" for k in keys)
-    return await (q.fetch_rows if read_only else q.fetch)(
-        f"{with_}SELECT {columns(models.Practitioner, 't')}, {picked}"
+    fetch = q.fetch_rows if read_only else q.fetch
+    select = (
+        f"{columns(models.Practitioner, 't')}, {picked}"
         f" FROM (SELECT {ranked} FROM {from_} WHERE {' AND '.join(where)}"
         f" ORDER BY {order_by(keys)} LIMIT {q.p(page.first + 1)}) k"
-        f" JOIN practitioner t ON t.id = k._id ORDER BY {order_by(keys)}"
+        " JOIN practitioner t ON t.id = k._id"
     )
+    if not ids:
+        return await fetch(f"{with_}SELECT {select} ORDER BY {order_by(keys)}"), []
+    # The page's rows first, in order; the rows by id (NULL keys) after them.
+    rows = await fetch(
+        f"{with_}SELECT 0 AS _by_id, {select}{_by_ids(q, ids, '1, ', len(keys))}"
+        f" ORDER BY _by_id, {order_by(keys)}"
+    )
+    split = next((i for i, row in enumerate(rows) if row["_by_id"]), len(rows))
+    return rows[:split], list(rows[split:])
 
 
 async def search_count(s: PractitionerSearch) -> int:
@@ -464,10 +492,11 @@ def _summary_sql(q: SqlBuilder, s: PractitionerSearch) -> tuple[str, list[str]]:
 
 
 PAGE_ROW = "page"  # `_facet` of the combined statement's page rows
+BY_ID_ROW = "by_id"  # `_facet` of the rows it reads by id (see search_page_and_ids)
 
 
 def _combined_sql(
-    q: SqlBuilder, s: PractitionerSearch, page: Page, facets: bool
+    q: SqlBuilder, s: PractitionerSearch, page: Page, facets: bool, ids: Sequence[int] = ()
 ) -> tuple[str, list[str]]:
     """One statement: the page's rows (`_facet` 'page', `_n` their place), then the total and,
     with `facets`, every facet, all read from one `b`: the filter (text, `near`) runs once.
@@ -492,6 +521,9 @@ def _combined_sql(
     )
     width = len(column_list(models.Practitioner, "t")) + len(keys)
     pad = ", NULL" * width
+    if ids:
+        head = f"'{BY_ID_ROW}', CAST(NULL AS TEXT), CAST(NULL AS TEXT), NULL, "
+        page_sql += _by_ids(q, ids, head, len(keys))
     return with_b + " UNION ALL ".join([page_sql, *_branches(q, s, own, facets, pad)]), own
 
 
@@ -624,12 +656,26 @@ async def search_page_and_summary(
 ) -> tuple[list[Any], SearchSummary]:
     """`search_page`'s rows and the total (with `facets`, every facet too; else none) in one
     statement, the filter run once (`_combined_sql`)."""
+    page_rows, summary, _ = await search_page_summary_and_ids(s, page, facets, (), read_only)
+    return page_rows, summary
+
+
+async def search_page_summary_and_ids(
+    s: PractitionerSearch,
+    page: Page,
+    facets: bool,
+    ids: Sequence[int],
+    read_only: bool = False,
+) -> tuple[list[Any], SearchSummary, list[Any]]:
+    """`search_page_and_summary`, and the rows of the ACTIVE practitioners of `ids` in the
+    same statement (as `search_page_and_ids` reads them)."""
     q = SqlBuilder()
-    sql, own = _combined_sql(q, s, page, facets)
+    sql, own = _combined_sql(q, s, page, facets, ids)
     rows = await (q.fetch_rows if read_only else q.fetch)(sql)
     page_rows = sorted((r for r in rows if r["_facet"] == PAGE_ROW), key=lambda r: int(r["_n"]))
-    summary = _summary_of((r for r in rows if r["_facet"] != PAGE_ROW), own)
-    return page_rows, summary
+    by_id = [r for r in rows if r["_facet"] == BY_ID_ROW]
+    summary = _summary_of((r for r in rows if r["_facet"] not in (PAGE_ROW, BY_ID_ROW)), own)
+    return page_rows, summary, by_id
 
 
 async def search_facets(s: PractitionerSearch) -> FacetCounts:

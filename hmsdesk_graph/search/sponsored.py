@@ -41,7 +41,10 @@ __all__ = [
     "choose",
     "complete_rows",
     "headroom",
+    "placed_ids",
+    "sponsored_ids",
     "sponsored_practitioners",
+    "with_rows",
 ]
 
 _NEVER = 2**63  # epoch microseconds no offer waits for
@@ -217,12 +220,38 @@ def headroom(offers: list[Offer], now: datetime) -> int | None:
     return min(room) if room else None
 
 
-async def complete_rows(
-    picks: list[tuple[int, dict[str, Any]]],
+async def sponsored_ids(
+    city_id: int,
+    specialty_ids: Iterable[int],
+    locality_ids: tuple[int, ...],
+    near: Near | None,
+    now: datetime,
 ) -> list[tuple[int, dict[str, Any]]]:
+    """`sponsored_practitioners` with ids only: a search reads the picks' rows with its page
+    (`with_rows`), in the statement it sends anyway."""
+    return await sponsored_practitioners(city_id, specialty_ids, locality_ids, near, now, True)
+
+
+def placed_ids(picks: list[tuple[int, Any]]) -> list[int]:
+    """The practitioners of the picks placed with ids only, whose rows are still to read."""
+    return [int(row["id"]) for _, row in picks if len(row) == 1]
+
+
+def with_rows(picks: list[tuple[int, Any]], rows: Iterable[Any]) -> list[tuple[int, Any]]:
+    """Picks with every practitioner column, from `rows` (read by `placed_ids`) for those
+    placed with ids only; a practitioner without a row (gone meanwhile) loses its slot."""
+    full = {int(row["id"]): row for row in rows}
+    return [
+        (campaign, row if len(row) > 1 else full[int(row["id"])])
+        for campaign, row in picks
+        if len(row) > 1 or int(row["id"]) in full
+    ]
+
+
+async def complete_rows(picks: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
     """Picks with every practitioner column, fetched in one statement for those placed with
     ids only; a practitioner gone meanwhile loses its slot."""
-    partial = [int(row["id"]) for _, row in picks if len(row) == 1]
+    partial = placed_ids(picks)
     if not partial:
         return picks
     q = SqlBuilder()
@@ -230,12 +259,7 @@ async def complete_rows(
         f"SELECT {columns(models.Practitioner, 't')} FROM practitioner t"
         f" WHERE t.id {q.in_ints(partial)} AND t.status = 'ACTIVE'"
     )
-    full = {int(row["id"]): row for row in rows}
-    return [
-        (campaign, row if len(row) > 1 else full[int(row["id"])])
-        for campaign, row in picks
-        if len(row) > 1 or int(row["id"]) in full
-    ]
+    return with_rows(picks, rows)
 
 
 def _day(q: SqlBuilder, day: date) -> date | str:

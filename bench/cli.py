@@ -223,6 +223,7 @@ class _Mark:
     app_cpu_s: float
     pg_cpu_s: float | None
     pg_all_cpu_s: float | None
+    rss_bytes: int = 0
 
 
 def _mark(pid: int, meters: Meters) -> _Mark:
@@ -230,7 +231,8 @@ def _mark(pid: int, meters: Meters) -> _Mark:
     if meters.database is not None:
         pg = cpu_seconds_of(postgres_pids(meters.database))
         all_pg = cpu_seconds_of(postgres_pids())
-    return _Mark(sample_tree(process_tree(pid)).cpu_seconds, pg, all_pg)
+    tree = sample_tree(process_tree(pid))
+    return _Mark(tree.cpu_seconds, pg, all_pg, tree.rss_bytes)
 
 
 def _window_ms(first: _Mark | None, last: _Mark | None, meter: str, requests: int) -> float | None:
@@ -335,6 +337,7 @@ async def _measure(
         response_kb=samples.response_bytes / max(samples.completed, 1) / 1024,
         rss_peak_mb=max(peak_rss, after.rss_bytes) / _MB,
         rss_end_mb=after.rss_bytes / _MB,
+        rss_window_start_mb=first.rss_bytes / _MB if first is not None else None,
         server_cpu_percent=server_cpu / wall * 100,
         client_cpu_percent=client_cpu / wall * 100,
         other_cpu_percent=other_cpu / wall * 100,

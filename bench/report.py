@@ -73,6 +73,7 @@ class RunResult:
     cache_misses: int = 0  # answers it looked up and computed (MISS)
     edges_served: int = 0  # edges of the run's successful answers, warm-up included
     impressions_recorded: int | None = None  # impression rows the server wrote for the run
+    rss_window_start_mb: float | None = None  # when the measured window opened (warmed up)
 
     @property
     def cache_hit_ratio(self) -> float | None:
@@ -240,6 +241,7 @@ def _trailer_lines(report: Report) -> list[str]:
                 f"{run.variable_sets} rotating variable sets"
             )
         lines.extend(impressions_check(run))
+        lines.extend(memory_over_window(run))
         if run.without_statements:
             lines.append(
                 f"{run.operation} at {run.concurrency}: {run.without_statements:,} answers "
@@ -272,6 +274,27 @@ def impressions_check(run: RunResult) -> list[str]:
     return [
         f"{run.operation} at {run.concurrency}: impressions recorded {recorded:,}, edges served "
         f"{run.edges_served:,} (warm-up included): {verdict}"
+    ]
+
+
+# A window this long says whether memory settles (the issue's 10 minutes at c=32); shorter
+# ones are mostly warm-up.
+MEMORY_WINDOW_S = 60.0
+FLAT_RSS = 0.10
+
+
+def memory_over_window(run: RunResult) -> list[str]:
+    """For a long window: the server's RSS when it opened and at its end, and whether it
+    stayed within ±10 % (a leak grows it run after run)."""
+    start = run.rss_window_start_mb
+    if start is None or start <= 0 or run.window_s < MEMORY_WINDOW_S:
+        return []
+    change = run.rss_end_mb / start - 1
+    verdict = "flat" if abs(change) <= FLAT_RSS else "NOT FLAT"
+    return [
+        f"{run.operation} at {run.concurrency}: RSS {start:.0f} MB when the {run.window_s:.0f} s"
+        f" window opened, {run.rss_end_mb:.0f} MB at its end ({change:+.1%}), peak"
+        f" {run.rss_peak_mb:.0f} MB: {verdict} (within ±{FLAT_RSS:.0%})"
     ]
 
 

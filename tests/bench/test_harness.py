@@ -237,6 +237,25 @@ def test_report_has_a_row_per_run_and_names_errors(tmp_path: Path) -> None:
         write_report(report, tmp_path / "r.txt")
 
 
+def test_a_long_window_says_whether_memory_stayed_flat() -> None:
+    """Over a window of a minute or more (the issue's 10 minutes at c=32) the report compares
+    the server's RSS when the window opened with its end; short windows are mostly warm-up."""
+    soak = replace(_run("searchList", 32), window_s=600.0, errors=0, error_kinds={})
+    report = Report(facts={"cores": 2, "concurrency": [32]})
+    report.runs = [
+        replace(soak, rss_window_start_mb=150.0, rss_end_mb=160.0, rss_peak_mb=161.0),
+        replace(soak, concurrency=1, rss_window_start_mb=150.0, rss_end_mb=180.0),
+        replace(soak, operation="short", window_s=10.0, rss_window_start_mb=150.0),
+    ]
+    text = format_text(report)
+    assert (
+        "searchList at 32: RSS 150 MB when the 600 s window opened, 160 MB at its end (+6.7%),"
+        " peak 161 MB: flat (within ±10%)" in text
+    )
+    assert "searchList at 1: RSS 150 MB" in text and "(+20.0%)" in text and "NOT FLAT" in text
+    assert "short at 32: RSS" not in text
+
+
 def test_report_has_the_cpu_and_statement_columns_and_the_floor_ratios() -> None:
     screen = replace(
         _run("searchList", 1),

@@ -100,10 +100,38 @@ def _leaf(plan: FieldPlan, value: Any) -> Any:
     return out
 
 
+def _type_name(value: Any) -> str:
+    """The object type a value of a union or interface field is (a strawberry object's, or a
+    view's, `resolvers.views`)."""
+    definition = getattr(type(value), "__strawberry_definition__", None)
+    if definition is not None:
+        return str(definition.name)
+    name = getattr(value, "type_name", None)
+    if not isinstance(name, str):
+        raise Fallback
+    return name
+
+
+async def _by_type(run: Run, by_type: dict[str, list[FieldPlan]], items: list[Any]) -> list[Any]:
+    """Complete the items of an abstract field, each with its own type's plan (one batch per
+    type, the types' batches together), in item order."""
+    positions: dict[str, list[int]] = {}
+    for n, item in enumerate(items):
+        positions.setdefault(_type_name(item), []).append(n)
+    if any(name not in by_type for name in positions):
+        raise Fallback
+    done = await asyncio.gather(
+        *(complete(run, by_type[name], [items[n] for n in at]) for name, at in positions.items())
+    )
+    out: list[Any] = [None] * len(items)
+    for at, objects in zip(positions.values(), done, strict=True):
+        for n, obj in zip(at, objects, strict=True):
+            out[n] = obj
+    return out
+
+
 async def _objects(run: Run, plan: FieldPlan, values: list[Any]) -> list[Any]:
     """Complete an object field for every parent: its children planned over all items at once."""
-    children = plan.children
-    assert children is not None
     flat: list[Any] = []
     for value in values:
         if value is None:
@@ -118,7 +146,11 @@ async def _objects(run: Run, plan: FieldPlan, values: list[Any]) -> list[Any]:
                     flat.append(item)
         else:
             flat.append(value)
-    done = iter(await complete(run, children, flat))
+    if plan.by_type is not None:
+        done = iter(await _by_type(run, plan.by_type, flat))
+    else:
+        assert plan.children is not None
+        done = iter(await complete(run, plan.children, flat))
     out: list[Any] = []
     for value in values:
         if value is None:
@@ -149,11 +181,13 @@ async def complete(run: Run, plans: list[FieldPlan], parents: list[Any]) -> list
     for plan in plans:
         if plan.fetch is not None:
             values = fetched[plan.key]
+        elif plan.constant is not None:
+            values = [plan.constant] * len(parents)
         else:
             attr = plan.attr
             assert attr is not None
             values = [getattr(parent, attr) for parent in parents]
-        if plan.children is None:
+        if plan.serialize is not None:
             columns.append([_leaf(plan, v) for v in values])
         else:
             columns.append(await _objects(run, plan, values))

@@ -40,13 +40,20 @@ from hmsdesk_graph.loaders.providers import HospitalPractitionerCountKey, Hospit
 from hmsdesk_graph.loaders.reviews import RatingCounts, ReviewsKey, TargetKey
 from hmsdesk_graph.pagination import check_first, scope_of
 from hmsdesk_graph.resolvers.facility_search import resolve_search_hospitals
+from hmsdesk_graph.resolvers.price_search import resolve_price_comparison
 from hmsdesk_graph.resolvers.providers import (
     resolve_diagnostic_center,
     resolve_hospital,
     resolve_practitioner,
 )
 from hmsdesk_graph.resolvers.search import resolve_search_practitioners
-from hmsdesk_graph.resolvers.views import HospitalView, PractitionerRoleView, PricePackageView
+from hmsdesk_graph.resolvers.views import (
+    DiagnosticCenterView,
+    HospitalView,
+    PractitionerRoleView,
+    PractitionerView,
+    PricePackageView,
+)
 from hmsdesk_graph.schema.catalog import City, LabTest, Specialty, specialty_id_for_slug
 from hmsdesk_graph.schema.connection import make_connection
 from hmsdesk_graph.schema.prices import price_source
@@ -81,6 +88,13 @@ async def _method(run: Run, plan: FieldPlan, parents: list[Any]) -> list[Any]:
     if results and inspect.isawaitable(results[0]):
         return list(await asyncio.gather(*results))
     return results
+
+
+async def _method_with_arguments(run: Run, plan: FieldPlan, parents: list[Any]) -> list[Any]:
+    """A resolver taking `self` and its field's arguments (a page of a comparison's offers)."""
+    method = plan.strawberry_field.base_resolver.wrapped_func
+    args = run.arguments(plan)
+    return list(await asyncio.gather(*(method(parent, **args) for parent in parents)))
 
 
 async def _by_ids(
@@ -227,6 +241,26 @@ async def _distances(run: Run, plan: FieldPlan, parents: list[Any]) -> list[floa
         nearest = nearest_of(edge._near, places)
         found.append(nearest[1] if nearest else None)
     return found
+
+
+async def _package_provider(run: Run, plan: FieldPlan, parents: list[Any]) -> list[Any]:
+    """The provider of each package (`load_provider`'s: its practitioner, else its hospital,
+    else its diagnostic center), one statement per kind that is there, the kinds together."""
+    rows = [p._row for p in parents]
+    practitioners = [r.practitioner_id for r in rows]
+    hospitals = [None if r.practitioner_id is not None else r.hospital_id for r in rows]
+    centers = [
+        None
+        if r.practitioner_id is not None or r.hospital_id is not None
+        else r.diagnostic_center_id
+        for r in rows
+    ]
+    found = await asyncio.gather(
+        _by_ids(run, models.Practitioner, practitioners, PractitionerView),
+        _by_ids(run, models.Hospital, hospitals, HospitalView),
+        _by_ids(run, models.DiagnosticCenter, centers, DiagnosticCenterView),
+    )
+    return [next((f for f in owners if f is not None), None) for owners in zip(*found, strict=True)]
 
 
 def _role_hospital(run: Run, plan: FieldPlan, parents: list[Any]) -> Any:
@@ -455,4 +489,13 @@ FETCHES: dict[tuple[str, str], Fetch] = {
     ("DiagnosticCenter", "labTests"): _center_lab_tests,
     ("Hospital", "practitioners"): _hospital_practitioners,
     ("PractitionerConnection", "totalCount"): _method,
+    ("Query", "priceComparison"): _root(resolve_price_comparison),
+    ("PriceComparison", "count"): _method,
+    ("PriceComparison", "min"): _method,
+    ("PriceComparison", "median"): _method,
+    ("PriceComparison", "max"): _method,
+    ("PriceComparison", "approximate"): _method,
+    ("PriceComparison", "offers"): _method_with_arguments,
+    ("PricePackageConnection", "totalCount"): _method,
+    ("PricePackage", "provider"): _package_provider,
 }

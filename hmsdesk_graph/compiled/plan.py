@@ -3,8 +3,10 @@
 Every field becomes a `FieldPlan`. A field without a resolver is read as an attribute of its
 parent object and serialised with the schema type's own `serialize` (the same function
 graphql-core's executor calls). A field with a resolver must have a set-based fetch in
-`compiled.fetches`; anything else (an unknown resolver, a directive, a fragment, an abstract
-type) means the operation has no plan and always runs on the general executor.
+`compiled.fetches`. A field of a union or interface type is planned once per possible type,
+from the fields selected on it and the inline fragments that apply to that type; `__typename`
+is the type's name. Anything else (an unknown resolver, a directive, a named fragment) means
+the operation has no plan and always runs on the general executor.
 """
 
 from __future__ import annotations
@@ -17,15 +19,21 @@ from graphql import (
     FieldNode,
     GraphQLEnumType,
     GraphQLField,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLScalarType,
     GraphQLSchema,
+    GraphQLString,
+    GraphQLUnionType,
+    InlineFragmentNode,
     OperationDefinitionNode,
+    SelectionNode,
     SelectionSetNode,
 )
+from graphql.type.introspection import TypeNameMetaFieldDef
 
 # One value per parent, in parent order: how a level with a resolver is filled in one batch.
 # Called as fetch(run, plan, parents); `Run` lives in compiled.execute, which imports this
@@ -54,6 +62,9 @@ class FieldPlan:
     serialize: Callable[[Any], Any] | None  # leaves
     children: list[FieldPlan] | None  # objects
     type_name: str  # the named output type
+    # A union or interface: the children's plan per possible (object) type name.
+    by_type: dict[str, list[FieldPlan]] | None = None
+    constant: str | None = None  # `__typename`: the parent type's name
 
 
 @dataclass(slots=True, eq=False)
@@ -95,25 +106,72 @@ def _unwrap(type_: GraphQLOutputType) -> tuple[bool, bool, bool, Any]:
     return nullable, True, item_nullable, item
 
 
+def _applies(schema: GraphQLSchema, condition: str | None, parent: GraphQLObjectType) -> bool:
+    """Whether an inline fragment on `condition` (None: no condition) selects on `parent`."""
+    if condition is None or condition == parent.name:
+        return True
+    named = schema.get_type(condition)
+    return isinstance(named, GraphQLInterfaceType | GraphQLUnionType) and schema.is_sub_type(
+        named, parent
+    )
+
+
+def _field_nodes(
+    schema: GraphQLSchema, parent: GraphQLObjectType, selections: tuple[SelectionNode, ...]
+) -> list[FieldNode]:
+    """The fields selected on `parent`, with the inline fragments that apply to it in place."""
+    fields: list[FieldNode] = []
+    for selection in selections:
+        if selection.directives:
+            raise Unsupported("directives")
+        if isinstance(selection, FieldNode):
+            fields.append(selection)
+        elif isinstance(selection, InlineFragmentNode):
+            condition = selection.type_condition.name.value if selection.type_condition else None
+            if _applies(schema, condition, parent):
+                fields += _field_nodes(schema, parent, tuple(selection.selection_set.selections))
+        else:
+            raise Unsupported("named fragments")
+    return fields
+
+
+def _type_name_plan(key: str, node: FieldNode, parent: GraphQLObjectType) -> FieldPlan:
+    return FieldPlan(
+        key=key,
+        name="__typename",
+        node=node,
+        definition=TypeNameMetaFieldDef,
+        strawberry_field=None,
+        attr=None,
+        fetch=None,
+        nullable=False,
+        is_list=False,
+        item_nullable=False,
+        serialize=fast_serializer(GraphQLString),
+        children=None,
+        type_name="String",
+        constant=parent.name,
+    )
+
+
 def plan_selection(
     schema: GraphQLSchema,
     parent: GraphQLObjectType,
     selection_set: SelectionSetNode,
     fetches: dict[tuple[str, str], Fetch],
 ) -> list[FieldPlan]:
-    """Plans for the fields of one selection set on `parent` (no fragments, no directives)."""
+    """Plans for the fields of one selection set on `parent` (inline fragments applied)."""
     plans: list[FieldPlan] = []
     seen: set[str] = set()
-    for selection in selection_set.selections:
-        if not isinstance(selection, FieldNode):
-            raise Unsupported("fragments")
-        if selection.directives:
-            raise Unsupported("directives")
+    for selection in _field_nodes(schema, parent, tuple(selection_set.selections)):
         name = selection.name.value
         key = selection.alias.value if selection.alias else name
         if key in seen:
             raise Unsupported("a response key selected twice")
         seen.add(key)
+        if name == "__typename":
+            plans.append(_type_name_plan(key, selection, parent))
+            continue
         if name.startswith("__"):
             raise Unsupported("introspection fields")
         definition = parent.fields.get(name)
@@ -131,16 +189,22 @@ def plan_selection(
             attr = strawberry_field.python_name
         serialize: Callable[[Any], Any] | None = None
         children: list[FieldPlan] | None = None
+        by_type: dict[str, list[FieldPlan]] | None = None
         if isinstance(named, GraphQLScalarType | GraphQLEnumType):
             if selection.selection_set is not None:
                 raise Unsupported("a selection on a leaf")
             serialize = fast_serializer(named)
+        elif selection.selection_set is None:
+            raise Unsupported("an object without a selection")
         elif isinstance(named, GraphQLObjectType):
-            if selection.selection_set is None:
-                raise Unsupported("an object without a selection")
             children = plan_selection(schema, named, selection.selection_set, fetches)
+        elif isinstance(named, GraphQLUnionType | GraphQLInterfaceType):
+            by_type = {
+                possible.name: plan_selection(schema, possible, selection.selection_set, fetches)
+                for possible in schema.get_possible_types(named)
+            }
         else:
-            raise Unsupported(f"abstract type {named}")
+            raise Unsupported(f"output type {named}")
         plans.append(
             FieldPlan(
                 key=key,
@@ -156,6 +220,7 @@ def plan_selection(
                 serialize=serialize,
                 children=children,
                 type_name=named.name,
+                by_type=by_type,
             )
         )
     return plans

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.sql import SqlBuilder, models_from_rows
 from hmsdesk_graph.errors import BadUserInput
+from hmsdesk_graph.loaders.lean import lean_rows
 from hmsdesk_graph.pagination import check_first, scope_of
 from hmsdesk_graph.resolvers.facility_search import (
     lab_test_ids_for_slugs,
@@ -18,6 +19,7 @@ from hmsdesk_graph.resolvers.facility_search import (
     rows_and_cursors,
 )
 from hmsdesk_graph.resolvers.search import _paise as paise
+from hmsdesk_graph.resolvers.views import PricePackageView
 from hmsdesk_graph.schema.catalog import city_id_for_slug
 from hmsdesk_graph.schema.connection import Connection, make_connection
 from hmsdesk_graph.schema.enums import Ward
@@ -211,7 +213,11 @@ async def resolve_price_comparison(
         scope = _scope("priceComparison.offers", search)
         page = ctx.cursors.page(scope, first, after, ctx.settings)
         rows, _ = await search_page(search, page)
-        packages = models_from_rows(models.PricePackage, rows)
+        # Lean rows on the compiled read path (issue 10): no model built per offer.
+        lean = ctx.lean_reads
+        packages = (lean_rows if lean else models_from_rows)(models.PricePackage, rows)
+        view = cast(Callable[[Any], PricePackage], PricePackageView)
+        node = view if lean else PricePackage.from_row
 
         async def count() -> int:
             return (await stats()).count
@@ -222,7 +228,7 @@ async def resolve_price_comparison(
             scope=scope,
             codec=ctx.cursors,
             key=lambda p: (p.price_min_paise, p.pk),  # the PRICE_ASC keys
-            node=PricePackage.from_row,
+            node=node,
             count=count,
         )
 

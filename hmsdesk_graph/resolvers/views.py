@@ -154,6 +154,34 @@ class HospitalView(_View):
     emergency = _Column()
 
 
+class DiagnosticCenterView(_View):
+    """`DiagnosticCenter.from_row`, for the attributes a provider card shows."""
+
+    __slots__ = ()
+    type_name = "DiagnosticCenter"
+
+    slug = _Column()
+    name = _Column()
+    address = _Column()
+
+    @property
+    def location(self) -> GeoPoint:
+        return GeoPoint(lat=self._row.lat, lng=self._row.lng)
+
+    @property
+    def accreditations(self) -> Any:
+        return accreditation_list(self._row.accreditations)
+
+    open_24x7 = _Column()
+    home_collection = _Column()
+
+    @property
+    def home_collection_fee(self) -> Decimal | None:
+        return rupees_or_none(self._row.home_collection_fee_paise)
+
+    report_turnaround_hours = _Column()
+
+
 class PricePackageView(_View):
     """`PricePackage.from_row`, attribute by attribute."""
 

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from hmsdesk_graph.config import Settings
+from hmsdesk_graph.db import models
+from hmsdesk_graph.db.enums import PackageKind
 from hmsdesk_graph.db.crypto import FieldCipher
 from hmsdesk_graph.identity.auth import TokenService
 from hmsdesk_graph.sandbox import RunningSandbox
@@ -39,6 +41,7 @@ async def world(app: Any, settings: Settings, monkeypatch: pytest.MonkeyPatch) -
     ds = await build_dataset(cipher)
     people = await build_people(ds, cipher)
     reach = await build_reach(ds, people)
+    await _lab_offers(ds)
     tokens = TokenService(settings)
 
     world = CompiledWorld(
@@ -48,3 +51,37 @@ async def world(app: Any, settings: Settings, monkeypatch: pytest.MonkeyPatch) -
     )
     monkeypatch.setattr(app.state.events, "record", world.events.extend)
     return world
+
+
+async def _lab_offers(ds: Dataset) -> None:
+    """More offers of the CBC test, so its comparison pages over every kind of provider: a
+    hospital, a practitioner and a second center in Pune (two at one price), one in Mumbai."""
+    cbc = await models.LabTest.get(slug="cbc")
+    mumbai_hospital = await models.Hospital.get(slug=ds.small_hospital_slug)
+    center = await models.DiagnosticCenter.get(id=ds.center_id)
+    second = await models.DiagnosticCenter.create(
+        city_id=center.city_id,
+        locality_id=center.locality_id,
+        slug="second-lab-pune",
+        name="Second Lab",
+        address="1 Lab Road, Pune",
+        lat=center.lat,
+        lng=center.lng,
+        home_collection=False,
+    )
+    owners: list[dict[str, Any]] = [
+        {"hospital_id": ds.hospital_id},
+        {"practitioner_id": ds.profile_id},
+        {"diagnostic_center_id": second.pk},
+        {"diagnostic_center_id": second.pk},
+        {"hospital_id": mumbai_hospital.pk},
+    ]
+    for n, owner in enumerate(owners):
+        package = await models.PricePackage.create(
+            **owner,
+            name=f"CBC offer {n}",
+            kind=PackageKind.LAB_TEST,
+            price_min_paise=30000 + 5000 * (n // 2),
+            price_max_paise=40000,
+        )
+        await models.PackageLabTest.create(package=package, lab_test=cbc)

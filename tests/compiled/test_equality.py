@@ -31,6 +31,7 @@ COMPILED = {
     "hospitalProfile",
     "diagnosticCenterProfile",
     "hospitalListing",
+    "labTestPriceComparison",
 }
 
 Variables = dict[str, Any]
@@ -117,7 +118,18 @@ def variable_sets(name: str, world: CompiledWorld) -> list[Variables]:
             {"city": "pune", "after": "not-a-cursor"},
         ]
     if name == "labTestPriceComparison":
-        return [{"city": "pune", "labTest": "cbc"}, {"city": "pune", "labTest": "nope"}]
+        return [
+            {"city": "pune", "labTest": "cbc"},
+            {"city": "pune", "labTest": "cbc", "first": 2},
+            {"city": "mumbai", "labTest": "cbc", "first": 1},
+            {"city": "pune", "labTest": "lipid-profile"},
+            {"city": "pune", "labTest": "cbc", "after": "not-a-cursor"},
+            {"city": "pune", "labTest": "cbc", "first": 0},
+            {"city": "pune", "labTest": "cbc", "first": 101},
+            {"city": "pune", "labTest": "nope"},
+            {"city": "atlantis", "labTest": "cbc"},
+            {"city": "pune"},
+        ]
     if name.startswith("reachDashboard"):
         return [{"from": "2026-11-01", "to": "2026-11-30", "id": "UHJhY3RpdGlvbmVyOjE"}]
     raise AssertionError(f"no variable sets for {name}")
@@ -132,6 +144,11 @@ def _next_pages(name: str, variables: Variables, body: Any) -> list[Variables]:
             return [{**variables, "after": info["endCursor"]}]
     if name == "hospitalListing":
         info = (data.get("searchHospitals") or {}).get("pageInfo") or {}
+        if info.get("hasNextPage") and info.get("endCursor"):
+            return [{**variables, "after": info["endCursor"]}]
+    if name == "labTestPriceComparison":
+        offers = (data.get("priceComparison") or {}).get("offers") or {}
+        info = offers.get("pageInfo") or {}
         if info.get("hasNextPage") and info.get("endCursor"):
             return [{**variables, "after": info["endCursor"]}]
     if name == "hospitalProfile":
@@ -262,3 +279,25 @@ async def test_switched_off_every_request_runs_on_the_general_executor(settings:
     off = CompiledOperations(build_schema(_off(settings)), _off(settings))
     assert off.plans == {}
     assert off.match(TEXTS["searchList"], None) is None
+
+
+async def test_a_comparison_shows_every_kind_of_provider_on_its_plan(
+    app: Any, gql: GraphQLClient, world: CompiledWorld
+) -> None:
+    # The union `provider` is planned once per type: each offer completes with its own.
+    answered = app.state.compiled.answered
+    variables = {"city": "pune", "labTest": "cbc"}
+    response = await gql.post(
+        TEXTS["labTestPriceComparison"], variables, headers=world.headers["anonymous"]
+    )
+    assert app.state.compiled.answered == answered + 1
+    edges = response.json()["data"]["priceComparison"]["offers"]["edges"]
+    providers = [edge["node"]["provider"] for edge in edges]
+    assert {p["__typename"] for p in providers} == {"DiagnosticCenter", "Hospital", "Practitioner"}
+    centers = [p for p in providers if p["__typename"] == "DiagnosticCenter"]
+    assert all("homeCollection" in p and p["locality"]["name"] for p in centers)
+    assert all(
+        set(p) == {"__typename", "slug", "name"}
+        for p in providers
+        if p["__typename"] == "Practitioner"
+    )

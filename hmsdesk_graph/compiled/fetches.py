@@ -13,7 +13,7 @@ import asyncio
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, TypeVar
 
 from tortoise.models import Model
@@ -57,7 +57,7 @@ from hmsdesk_graph.resolvers.views import (
 from hmsdesk_graph.schema.catalog import City, LabTest, Specialty, specialty_id_for_slug
 from hmsdesk_graph.schema.connection import make_connection
 from hmsdesk_graph.schema.prices import price_source
-from hmsdesk_graph.schema.providers import Practitioner, Review
+from hmsdesk_graph.schema.providers import Review
 from hmsdesk_graph.schema.reviews import ReviewSummary
 from hmsdesk_graph.search.query import nearest_of
 
@@ -269,7 +269,7 @@ def _role_hospital(run: Run, plan: FieldPlan, parents: list[Any]) -> Any:
 
 def _center_lab_tests(run: Run, plan: FieldPlan, parents: list[Any]) -> Any:
     return _lists_by_ids(
-        provider_batches.load_lab_tests_by_diagnostic_center,
+        partial(provider_batches.load_lab_tests_by_diagnostic_center, lean=True),
         [p._row.pk for p in parents],
         LabTest.from_row,
     )
@@ -277,7 +277,9 @@ def _center_lab_tests(run: Run, plan: FieldPlan, parents: list[Any]) -> Any:
 
 def _package_includes(run: Run, plan: FieldPlan, parents: list[Any]) -> Any:
     return _lists_by_ids(
-        price_batches.load_lab_tests_by_package, [p._row.pk for p in parents], LabTest.from_row
+        partial(price_batches.load_lab_tests_by_package, lean=True),
+        [p._row.pk for p in parents],
+        LabTest.from_row,
     )
 
 
@@ -294,9 +296,8 @@ async def _hospital_practitioners(run: Run, plan: FieldPlan, parents: list[Any])
         key = HospitalPractitionersKey(parent._row.pk, specialty_id, page.first, page.after)
         pages.append((scope, page, key))
     wanted = _unique([key for _, _, key in pages])
-    found = dict(
-        zip(wanted, await provider_batches.practitioner_pages_by_hospital(wanted), strict=True)
-    )
+    read = await provider_batches.practitioner_pages_by_hospital(wanted, lean=True)
+    found = dict(zip(wanted, read, strict=True))
 
     def counter(hospital_id: int, total: int | None) -> Callable[[], Awaitable[int]]:
         async def count() -> int:
@@ -314,7 +315,7 @@ async def _hospital_practitioners(run: Run, plan: FieldPlan, parents: list[Any])
             scope=scope,
             codec=ctx.cursors,
             key=lambda p: (p.name, p.pk),
-            node=Practitioner.from_row,
+            node=PractitionerView,
             count=counter(key.hospital_id, found[key][1]),
         )
         for scope, page, key in pages
@@ -409,7 +410,8 @@ def _reviews(kind: TargetKind) -> Fetch:
             page = ctx.cursors.page(scope, args.get("first"), args.get("after"), ctx.settings)
             pages.append((scope, page, ReviewsKey(kind, parent._row.pk, page.first, page.after)))
         wanted = _unique([key for _, _, key in pages])
-        rows = dict(zip(wanted, await review_batches.load_reviews_by_target(wanted), strict=True))
+        found = await review_batches.load_reviews_by_target(wanted, lean=True)
+        rows = dict(zip(wanted, found, strict=True))
 
         async def no_count() -> int:  # totalCount is not compiled: never called
             raise AssertionError("totalCount is not on the compiled path")

@@ -12,6 +12,7 @@ from hmsdesk_graph.db.enums import PackageKind, TargetKind, Ward
 from hmsdesk_graph.db.sql import SqlBuilder, columns, models_from_rows
 from hmsdesk_graph.loaders.base import group_keys, grouped_by, in_key_order
 from hmsdesk_graph.loaders.by_id import load_by_id
+from hmsdesk_graph.loaders.lean import lean_rows
 from hmsdesk_graph.loaders.paging import first_rows_per_group
 
 OWNER_COLUMN = {
@@ -66,7 +67,10 @@ async def load_packages(keys: Sequence[int]) -> list[models.PricePackage | None]
     return await load_by_id(models.PricePackage, keys, columns(models.PricePackage, "pp"), "pp")
 
 
-async def load_lab_tests_by_package(keys: Sequence[int]) -> list[list[models.LabTest]]:
+async def load_lab_tests_by_package(
+    keys: Sequence[int], lean: bool = False
+) -> list[list[models.LabTest]]:
+    """The lab tests each package includes, by name (lean rows with `lean`)."""
     q = SqlBuilder()
     rows = await q.fetch(
         f"SELECT plt.package_id AS _owner, {columns(models.LabTest, 't')}"
@@ -74,9 +78,8 @@ async def load_lab_tests_by_package(keys: Sequence[int]) -> list[list[models.Lab
         f" WHERE plt.package_id {q.in_ints(keys)} ORDER BY plt.package_id, t.name, t.id"
     )
     owners = [row.pop("_owner") for row in rows]
-    found = grouped_by(
-        zip(owners, models_from_rows(models.LabTest, rows), strict=True), lambda x: x[0]
-    )
+    built = lean_rows(models.LabTest, rows) if lean else models_from_rows(models.LabTest, rows)
+    found = grouped_by(zip(owners, built, strict=True), lambda x: x[0])
     return [[t for _, t in found.get(key, [])] for key in keys]
 
 

@@ -11,6 +11,7 @@ from tortoise.models import Model
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.sql import SqlBuilder, columns, models_from_rows
 from hmsdesk_graph.loaders.base import group_keys, grouped_by, in_key_order
+from hmsdesk_graph.loaders.lean import lean_rows
 from hmsdesk_graph.pagination import Key
 
 M = TypeVar("M", bound=Model)
@@ -49,11 +50,13 @@ load_diagnostic_centers_by_slug = rows_by(models.DiagnosticCenter, "slug")
 
 
 def _grouped_by_owner(
-    model: type[M], rows: list[dict[str, Any]], keys: Sequence[int]
+    model: type[M], rows: list[dict[str, Any]], keys: Sequence[int], lean: bool = False
 ) -> list[list[M]]:
-    """Rows selected with an `_owner` column as `model` lists, one per key (in row order)."""
+    """Rows selected with an `_owner` column as `model` lists, one per key (in row order);
+    lean rows (`loaders.lean`) with `lean`."""
     owners = [row.pop("_owner") for row in rows]
-    found = grouped_by(zip(owners, models_from_rows(model, rows), strict=True), lambda x: x[0])
+    built = lean_rows(model, rows) if lean else models_from_rows(model, rows)
+    found = grouped_by(zip(owners, built, strict=True), lambda x: x[0])
     return [[item for _, item in found.get(key, [])] for key in keys]
 
 
@@ -118,11 +121,11 @@ class HospitalPractitionersKey:
 
 
 async def practitioner_pages_by_hospital(
-    keys: Sequence[HospitalPractitionersKey],
+    keys: Sequence[HospitalPractitionersKey], lean: bool = False
 ) -> list[tuple[list[models.Practitioner], int | None]]:
     """Up to first + 1 practitioners per hospital (the extra row tells there is a next page),
     each with the hospital's total when the page is the first (counted by the same statement;
-    after a cursor the window sees only the rows past it: None)."""
+    after a cursor the window sees only the rows past it: None). Lean rows with `lean`."""
     results: dict[HospitalPractitionersKey, tuple[list[models.Practitioner], int | None]] = {}
     for (specialty_id, first, after), group in group_keys(
         keys, lambda k: (k.specialty_id, k.first, k.after)
@@ -144,7 +147,7 @@ async def practitioner_pages_by_hospital(
         for row in rows:
             row.pop("_rn")
             totals[int(row["_owner"])] = int(row.pop("_total"))
-        pages = _grouped_by_owner(models.Practitioner, rows, hospital_ids)
+        pages = _grouped_by_owner(models.Practitioner, rows, hospital_ids, lean)
         for key, page in zip(group, pages, strict=True):
             total = None if after is not None else totals.get(key.hospital_id, 0)
             results[key] = (page, total)
@@ -182,8 +185,10 @@ async def load_practitioner_counts_by_hospital(
     return [results[key] for key in keys]
 
 
-async def load_lab_tests_by_diagnostic_center(keys: Sequence[int]) -> list[list[models.LabTest]]:
-    """The distinct lab tests a center prices, by name."""
+async def load_lab_tests_by_diagnostic_center(
+    keys: Sequence[int], lean: bool = False
+) -> list[list[models.LabTest]]:
+    """The distinct lab tests a center prices, by name (lean rows with `lean`)."""
     q = SqlBuilder()
     rows = await q.fetch(
         f"SELECT DISTINCT pp.diagnostic_center_id AS _owner, {columns(models.LabTest, 't')}"
@@ -192,4 +197,4 @@ async def load_lab_tests_by_diagnostic_center(keys: Sequence[int]) -> list[list[
         f" WHERE pp.diagnostic_center_id {q.in_ints(keys)}"
         " ORDER BY 1, t.name, t.id"
     )
-    return _grouped_by_owner(models.LabTest, rows, keys)
+    return _grouped_by_owner(models.LabTest, rows, keys, lean)

@@ -10,6 +10,7 @@ from hmsdesk_graph.db.enums import TargetKind
 from hmsdesk_graph.db.sql import SqlBuilder, columns, models_from_rows
 from hmsdesk_graph.loaders.base import group_keys, grouped_by
 from hmsdesk_graph.loaders.by_id import load_by_id
+from hmsdesk_graph.loaders.lean import lean_rows
 from hmsdesk_graph.loaders.paging import before, first_rows_per_group
 from hmsdesk_graph.loaders.prices import OWNER_COLUMN
 from hmsdesk_graph.pagination import Key
@@ -69,8 +70,12 @@ class ReviewsKey:
     after: Key | None
 
 
-async def load_reviews_by_target(keys: Sequence[ReviewsKey]) -> list[list[models.Review]]:
-    """Up to first + 1 reviews per target (the extra row tells there is a next page)."""
+async def load_reviews_by_target(
+    keys: Sequence[ReviewsKey], lean: bool = False
+) -> list[list[models.Review]]:
+    """Up to first + 1 reviews per target (the extra row tells there is a next page); lean
+    rows (`loaders.lean`) with `lean`."""
+    build = lean_rows if lean else models_from_rows
     results: dict[ReviewsKey, list[models.Review]] = {}
     for (kind, first, after), group in group_keys(
         keys, lambda k: (k.kind, k.first, k.after)
@@ -85,7 +90,7 @@ async def load_reviews_by_target(keys: Sequence[ReviewsKey]) -> list[list[models
             q, "review", "r", select, column, order, where, first + 1
         )
         for key in group:
-            results[key] = models_from_rows(models.Review, reviews.get(key.id, []))
+            results[key] = build(models.Review, reviews.get(key.id, []))
     return [results[key] for key in keys]
 
 

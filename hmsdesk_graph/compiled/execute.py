@@ -47,8 +47,12 @@ class Run:
     # Practices (with their hospitals' and localities' columns) by practitioner id, read at
     # the edges' level for their distances: the nodes' practices below take them from here.
     practices: dict[int, list[Any]] = field(default_factory=dict)
+    # Their cheapest packages, when the cards show them, read in the same statement.
+    packages: dict[int, list[Any]] = field(default_factory=dict)
     # The worker's catalogue rows (cities, localities), read once per worker, not per request.
     reference: ReferenceSlugs = field(default_factory=ReferenceSlugs)
+    # Reads that sibling fields of one level share (`compiled.cards`), by what they read.
+    joint: dict[Any, asyncio.Future[Any]] = field(default_factory=dict)
 
     @property
     def info(self) -> Info:

@@ -18,12 +18,13 @@ from typing import Any, TypeVar
 
 from tortoise.models import Model
 
+from hmsdesk_graph.compiled.cards import PACKAGE, keep_joined, practices_sql, read_cards
 from hmsdesk_graph.compiled.execute import Run
 from hmsdesk_graph.compiled.plan import Fetch, FieldPlan
 from hmsdesk_graph.compiled.reference import BY_ID
 from hmsdesk_graph.db import derived, models
 from hmsdesk_graph.db.enums import TargetKind
-from hmsdesk_graph.db.sql import SqlBuilder, columns
+from hmsdesk_graph.db.sql import SqlBuilder
 from hmsdesk_graph.loaders import prices as price_batches
 from hmsdesk_graph.loaders import providers as provider_batches
 from hmsdesk_graph.loaders import reviews as review_batches
@@ -33,7 +34,6 @@ from hmsdesk_graph.loaders.lean import (
     lean_by_ids,
     lean_class,
     lean_rows,
-    prefixed_columns,
 )
 from hmsdesk_graph.loaders.prices import PackagesKey
 from hmsdesk_graph.loaders.providers import HospitalPractitionerCountKey, HospitalPractitionersKey
@@ -172,13 +172,47 @@ def _child(plan: FieldPlan, name: str) -> FieldPlan | None:
     return next((c for c in plan.children or () if c.name == name), None)
 
 
+def _package_shape(run: Run, packages: FieldPlan) -> PackagesKey:
+    """What a practitioner's `pricePackages` field asks for (the owner left out)."""
+    args = run.arguments(packages)
+    size = check_first(args.get("first"), run.context.settings)
+    return PackagesKey(TargetKind.PRACTITIONER, 0, args.get("kind"), args.get("ward"), size)
+
+
+def _joint_cards(run: Run, plan: FieldPlan, parents: list[Any]) -> PackagesKey | None:
+    """The packages' shape when this level's `practices` (with hospitals) and `pricePackages`
+    read together (`compiled.cards`); None when each reads alone, or the practices are read."""
+    siblings = plan.siblings or []
+    practices = next((p for p in siblings if p.name == "practices"), None)
+    packages = next((p for p in siblings if p.name == "pricePackages"), None)
+    if practices is None or packages is None or plan not in (practices, packages):
+        return None
+    if _child(practices, "hospital") is None:
+        return None
+    if all(p._row.pk in run.practices for p in parents):
+        return None
+    return _package_shape(run, packages)
+
+
+def _cards(run: Run, plan: FieldPlan, parents: list[Any], shape: PackagesKey) -> Any:
+    practices = next(p for p in plan.siblings or () if p.name == "practices")
+    hospital = _child(practices, "hospital")
+    locality = hospital is not None and _child(hospital, "locality") is not None
+    ids = _unique([p._row.pk for p in parents])
+    return read_cards(run, parents, ids, locality, shape)
+
+
 async def _practices(run: Run, plan: FieldPlan, parents: list[Any]) -> list[Any]:
     """Practices of every practitioner; the hospitals (and their localities) the selection
-    shows are read in the same statement and kept for the next levels' by-id fetches."""
+    shows are read in the same statement (with the packages, when they are selected too) and
+    kept for the next levels' by-id fetches."""
     ids = [p._row.pk for p in parents]
     hospital = _child(plan, "hospital")
     rows: Sequence[Any]
-    if all(i in run.practices for i in ids):  # the edges' distances read them already
+    shape = _joint_cards(run, plan, parents)
+    if shape is not None:
+        rows = (await _cards(run, plan, parents, shape)).practices
+    elif all(i in run.practices for i in ids):  # the edges' distances read them already
         rows = [row for i in _unique(ids) for row in run.practices[i]]
     elif hospital is None:
         rows = await provider_batches.role_rows_by_practitioner(_unique(ids))
@@ -192,31 +226,29 @@ async def _practices_joined(run: Run, ids: list[int], locality: bool) -> Sequenc
     """`role_rows_by_practitioner`, each row with its hospital's columns (`h__`) and, when
     asked, its hospital's locality's (`l__`): one statement instead of three."""
     q = SqlBuilder()
-    select = [
-        columns(models.PractitionerRole, "r"),
-        prefixed_columns(models.Hospital, "h", "h__"),
-    ]
-    joins = " LEFT JOIN hospital h ON h.id = r.hospital_id"
-    if locality:
-        select.append(prefixed_columns(models.Locality, "l", "l__"))
-        joins += " LEFT JOIN locality l ON l.id = h.locality_id"
+    select, joins, _ = practices_sql(locality)
     rows = await q.fetch_rows(
-        f"SELECT {', '.join(select)} FROM practitioner_role r{joins}"
+        f"SELECT {select} FROM practitioner_role r{joins}"
         f" WHERE r.practitioner_id {q.in_ints(ids)}"
         " ORDER BY r.practitioner_id, r.consultation_fee_paise, r.id"
     )
-    for model, prefix, wanted in (
-        (models.Hospital, "h__", True),
-        (models.Locality, "l__", locality),
-    ):
-        if not wanted:
-            continue
-        lean = lean_class(model, prefix)
-        known = run.rows.setdefault(model, {})
-        for row in rows:
-            if row[f"{prefix}id"] is not None:
-                known.setdefault(int(row[f"{prefix}id"]), lean(row))
+    keep_joined(run, rows, locality)
     return rows
+
+
+async def _edge_practices(
+    run: Run, plan: FieldPlan, parents: list[Any], ids: list[int]
+) -> Sequence[Any]:
+    """The practices (with hospitals and localities) of the edges' practitioners; and, when
+    their cards show packages, those too in the same statement, kept for the nodes' level."""
+    node = next((p for p in plan.siblings or () if p.name == "node"), None)
+    packages = _child(node, "pricePackages") if node is not None else None
+    if packages is None:
+        return await _practices_joined(run, ids, locality=True)
+    cards = await read_cards(run, parents, ids, True, _package_shape(run, packages))
+    for i in ids:
+        run.packages[i] = cards.packages.get(i, [])
+    return cards.practices
 
 
 async def _distances(run: Run, plan: FieldPlan, parents: list[Any]) -> list[float | None]:
@@ -225,7 +257,7 @@ async def _distances(run: Run, plan: FieldPlan, parents: list[Any]) -> list[floa
     localities) in one statement, kept for the nodes' `practices` below."""
     ids = _unique([edge.node._row.pk for edge in parents if edge._near is not None])
     if ids:
-        rows = await _practices_joined(run, ids, locality=True)
+        rows = await _edge_practices(run, plan, parents, ids)
         for i in ids:
             run.practices.setdefault(i, [])
         for row in rows:
@@ -324,6 +356,16 @@ async def _hospital_practitioners(run: Run, plan: FieldPlan, parents: list[Any])
 
 def _packages(kind: TargetKind) -> Fetch:
     async def fetch(run: Run, plan: FieldPlan, parents: list[Any]) -> list[Any]:
+        read: dict[int, list[Any]] | None = None
+        if kind is TargetKind.PRACTITIONER and all(p._row.pk in run.packages for p in parents):
+            read = run.packages  # with the edges' distances
+        elif kind is TargetKind.PRACTITIONER:
+            shape = _joint_cards(run, plan, parents)
+            if shape is not None:
+                read = (await _cards(run, plan, parents, shape)).packages
+        if read is not None:
+            lean = lean_class(models.PricePackage, PACKAGE)
+            return [[PricePackageView(lean(r)) for r in read.get(p._row.pk, [])] for p in parents]
         args = run.arguments(plan)
         size = check_first(args.get("first"), run.context.settings)
         keys = [

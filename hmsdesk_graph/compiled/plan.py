@@ -65,6 +65,8 @@ class FieldPlan:
     # A union or interface: the children's plan per possible (object) type name.
     by_type: dict[str, list[FieldPlan]] | None = None
     constant: str | None = None  # `__typename`: the parent type's name
+    # The plans of the same selection set (this one included): fetches that read together.
+    siblings: list[FieldPlan] | None = None
 
 
 @dataclass(slots=True, eq=False)
@@ -223,6 +225,8 @@ def plan_selection(
                 by_type=by_type,
             )
         )
+    for plan in plans:
+        plan.siblings = plans
     return plans
 
 

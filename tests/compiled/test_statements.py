@@ -41,9 +41,10 @@ async def test_search_list_statements_do_not_grow_with_the_page(
         organic = [e for e in edges if not e["sponsored"]]
         assert organic and len(organic) <= first
         assert all(e["node"]["practices"] for e in organic)
-    # Page, sponsored slots, practices with their hospitals and localities, packages; the
-    # review counts come with the page, the slugs from the worker's reference rows.
-    assert counts == {5: 4, 20: 4, 100: 4}
+    # Page, sponsored slots, and the practices (with their hospitals and localities) with the
+    # packages in one statement (`compiled.cards`); the review counts come with the page, the
+    # slugs from the worker's reference rows.
+    assert counts == {5: 3, 20: 3, 100: 3}
 
 
 async def test_reference_rows_follow_a_catalogue_change(
@@ -141,9 +142,9 @@ async def test_profiles_read_their_city_and_locality_from_the_worker(
     # worker's specialty rows): hospital: the hospital, doctors (counted by the same
     # statement) and the doctors' consultation packages, its packages and their sources,
     # reviews; center: the center, its lab tests, packages, their tests and sources, reviews;
-    # practitioner: the practitioner, practices with their hospitals and localities,
-    # packages, reviews.
-    assert counts == {"hospitalProfile": 6, "diagnosticCenterProfile": 6, "practitionerProfile": 4}
+    # practitioner: the practitioner, practices with their hospitals and localities together
+    # with the packages, reviews.
+    assert counts == {"hospitalProfile": 6, "diagnosticCenterProfile": 6, "practitionerProfile": 3}
 
     app.state.compiled.reference.recheck_s = 0.0  # read the versions on every request
     await models.Locality.filter(slug="kothrud").update(name="Kothrud West")

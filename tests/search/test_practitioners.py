@@ -198,10 +198,10 @@ async def test_web_search_statement_count_is_constant(gql: GraphQLClient, datase
     assert counts[0] == counts[1] == counts[2]
     # the page with totalCount and the 5 facets (one statement: the filter runs once),
     # sponsored, one per nested loader (see the issue note); on the compiled path the city
-    # comes from the worker's reference rows, practices with their hospitals and localities in
-    # one statement, review summaries from the page's rating columns, the cards' specialties
-    # from the rows' id lists (issue 10).
-    assert counts[0] == 4
+    # comes from the worker's reference rows, practices with their hospitals and localities and
+    # the cards' packages in one statement (`compiled.cards`), review summaries from the page's
+    # rating columns, the cards' specialties from the rows' id lists (issue 10).
+    assert counts[0] == 3
 
 
 @pytest.mark.parametrize(

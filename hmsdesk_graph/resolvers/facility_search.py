@@ -5,9 +5,10 @@ Also the argument checks the price searches share (lab test slugs, ratings, page
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from tortoise.models import Model
 
@@ -15,8 +16,10 @@ from hmsdesk_graph.context import Info
 from hmsdesk_graph.db import models
 from hmsdesk_graph.db.sql import SqlBuilder, models_from_rows
 from hmsdesk_graph.errors import BadUserInput
+from hmsdesk_graph.loaders.lean import lean_rows
 from hmsdesk_graph.pagination import Key, Page, check_first, scope_of
-from hmsdesk_graph.resolvers.search import locality_ids_for_slugs
+from hmsdesk_graph.resolvers.search import asks_for, locality_ids_for_slugs
+from hmsdesk_graph.resolvers.views import HospitalView
 from hmsdesk_graph.schema.catalog import city_id_for_slug
 from hmsdesk_graph.schema.connection import PageInfo
 from hmsdesk_graph.schema.facility_search import (
@@ -42,6 +45,7 @@ from hmsdesk_graph.search.facilities import (
     search_facets,
     search_page,
 )
+from hmsdesk_graph.search.listing import TOTAL, FacetRows
 from hmsdesk_graph.search.query import Near
 from hmsdesk_graph.search.text import understand
 
@@ -49,6 +53,7 @@ M = TypeVar("M", bound=Model)
 F = TypeVar("F", models.Hospital, models.DiagnosticCenter)
 E = TypeVar("E")
 C = TypeVar("C")
+T = TypeVar("T")
 # Accreditation bodies a filter may name (the facets list the ones present).
 HOSPITAL_ACCREDITATIONS = ("NABH", "JCI", "NABL")
 CENTER_ACCREDITATIONS = ("NABL", "CAP")
@@ -109,11 +114,18 @@ def page_info(page: Page, has_more: bool, cursors: list[str]) -> PageInfo:
 
 
 def rows_and_cursors(
-    info: Info, model: type[M], scope: str, rows: list[dict[str, Any]], keys: list[Key], first: int
+    info: Info,
+    model: type[M],
+    scope: str,
+    rows: list[dict[str, Any]],
+    keys: list[Key],
+    first: int,
+    lean: bool = False,
 ) -> tuple[list[M], list[str], bool]:
-    """The visible page as model instances, their cursors, and whether more rows follow."""
+    """The visible page as model instances (lean rows with `lean`), their cursors, and whether
+    more rows follow."""
     codec = info.context.cursors
-    visible = models_from_rows(model, rows[:first])
+    visible = (lean_rows if lean else models_from_rows)(model, rows[:first])
     return visible, [codec.encode(scope, key) for key in keys[:first]], len(rows) > first
 
 
@@ -175,15 +187,36 @@ class _Found(Generic[F]):
         connection: Callable[..., C],
         edge: Callable[..., E],
         node: Callable[[F], object],
-        facets: Callable[[FacilitySearch], Awaitable[object]],
+        facets: Callable[[FacetRows], object],
+        together: bool = False,
     ) -> C:
-        """The search connection: this page's edges; count and facets run when asked for."""
+        """The search connection: this page's edges; count and facets run when asked for, in
+        one statement when both are (`together`)."""
         search = self.search
+        if not together:
+
+            async def shaped() -> object:
+                return facets(await search_facets(search))
+
+            return connection(
+                edges=self.edges(edge, node),
+                page_info=self.page_info,
+                _count=lambda: search_count(search),
+                _facets=shaped,
+            )
+        both = once(lambda: search_facets(search, with_total=True))
+
+        async def count() -> int:
+            return (await both())[TOTAL][0][2]
+
+        async def shaped_together() -> object:
+            return facets(await both())
+
         return connection(
             edges=self.edges(edge, node),
             page_info=self.page_info,
-            _count=lambda: search_count(search),
-            _facets=lambda: facets(search),
+            _count=count,
+            _facets=shaped_together,
         )
 
 
@@ -194,14 +227,35 @@ async def _found(
     first: int | None,
     after: str | None,
     model: type[F],
+    lean: bool = False,
 ) -> _Found[F]:
-    """The page `first` / `after` asks for, with cursors bound to this search."""
+    """The page `first` / `after` asks for, with cursors bound to this search (lean rows with
+    `lean`)."""
     ctx = info.context
     scope = _scope(field, search)
     page = ctx.cursors.page(scope, first, after, ctx.settings)
     rows, keys = await search_page(search, page)
-    found, cursors, more = rows_and_cursors(info, model, scope, rows, keys, page.first)
+    found, cursors, more = rows_and_cursors(info, model, scope, rows, keys, page.first, lean)
     return _Found(search, found, cursors, page_info(page, more, cursors))
+
+
+def _together(info: Info) -> bool:
+    """Whether the request asks for both the count and the facets (one statement then)."""
+    asked = info.selected_fields[0].selections if info.selected_fields else []
+    return asks_for(asked, "totalCount") and asks_for(asked, "facets")
+
+
+def once(fn: Callable[[], Awaitable[T]]) -> Callable[[], Awaitable[T]]:
+    """Run `fn` at most once however many fields await it (they share one statement)."""
+    task: asyncio.Future[T] | None = None
+
+    def call() -> Awaitable[T]:
+        nonlocal task
+        if task is None:
+            task = asyncio.ensure_future(fn())
+        return task
+
+    return call
 
 
 def _values(
@@ -210,8 +264,7 @@ def _values(
     return [FacetValue(value=v, label=(labels or {}).get(v, name), count=n) for v, name, n in rows]
 
 
-async def _hospital_facets(s: FacilitySearch) -> HospitalFacets:
-    rows = await search_facets(s)
+def _hospital_facets(rows: FacetRows) -> HospitalFacets:
     return HospitalFacets(
         kinds=_values(rows["kinds"], KIND_LABELS),
         specialties=_values(rows["specialties"]),
@@ -220,8 +273,7 @@ async def _hospital_facets(s: FacilitySearch) -> HospitalFacets:
     )
 
 
-async def _center_facets(s: FacilitySearch) -> DiagnosticCenterFacets:
-    rows = await search_facets(s)
+def _center_facets(rows: FacetRows) -> DiagnosticCenterFacets:
     home = {v: n for v, _, n in rows["homeCollection"]}
     return DiagnosticCenterFacets(
         localities=_values(rows["localities"]),
@@ -263,10 +315,15 @@ async def resolve_search_hospitals(
         near=checked_near(near, sort.value),
         sort=sort.value,
     )
-    found = await _found(info, "searchHospitals", search, first, after, models.Hospital)
-    ctx.loaders.prime_hospitals(found.rows)
-    edge, node = HospitalSearchEdge, Hospital.from_row
-    return found.connection(HospitalSearchConnection, edge, node, _hospital_facets)
+    # Lean rows and views on the compiled read path (issue 10); only models prime a loader.
+    lean = ctx.lean_reads
+    found = await _found(info, "searchHospitals", search, first, after, models.Hospital, lean)
+    if not lean:
+        ctx.loaders.prime_hospitals(found.rows)
+    node = cast(Callable[[models.Hospital], Hospital], HospitalView) if lean else Hospital.from_row
+    return found.connection(
+        HospitalSearchConnection, HospitalSearchEdge, node, _hospital_facets, _together(info)
+    )
 
 
 async def resolve_search_diagnostic_centers(
@@ -311,4 +368,6 @@ async def resolve_search_diagnostic_centers(
     found = await _found(info, "searchDiagnosticCenters", search, first, after, model)
     ctx.loaders.prime_diagnostic_centers(found.rows)
     edge, node = DiagnosticCenterSearchEdge, DiagnosticCenter.from_row
-    return found.connection(DiagnosticCenterSearchConnection, edge, node, _center_facets)
+    return found.connection(
+        DiagnosticCenterSearchConnection, edge, node, _center_facets, _together(info)
+    )

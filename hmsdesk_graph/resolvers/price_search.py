@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
@@ -15,6 +14,7 @@ from hmsdesk_graph.loaders.lean import lean_rows
 from hmsdesk_graph.pagination import check_first, scope_of
 from hmsdesk_graph.resolvers.facility_search import (
     lab_test_ids_for_slugs,
+    once,
     page_info,
     rows_and_cursors,
 )
@@ -48,19 +48,6 @@ from hmsdesk_graph.search.text import TextQuery, understand
 
 T = TypeVar("T")
 NO_TEXT = TextQuery(raw="", terms=(), specialty_ids=frozenset())
-
-
-def once(fn: Callable[[], Awaitable[T]]) -> Callable[[], Awaitable[T]]:
-    """Run `fn` at most once however many fields await it (statistics share one statement)."""
-    task: asyncio.Future[T] | None = None
-
-    def call() -> Awaitable[T]:
-        nonlocal task
-        if task is None:
-            task = asyncio.ensure_future(fn())
-        return task
-
-    return call
 
 
 def _label(value: str) -> str:

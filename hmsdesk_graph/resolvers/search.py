@@ -181,13 +181,13 @@ def _facet_values(counts: FacetCounts) -> PractitionerFacets:
     )
 
 
-def _asks_for(selections: Iterable[Selection], name: str) -> bool:
+def asks_for(selections: Iterable[Selection], name: str) -> bool:
     """Whether a selection set asks for a field (through fragments too)."""
     for selection in selections:
         if isinstance(selection, SelectedField):
             if selection.name == name:
                 return True
-        elif _asks_for(selection.selections, name):
+        elif asks_for(selection.selections, name):
             return True
     return False
 
@@ -328,7 +328,7 @@ async def resolve_search_practitioners(
     fetch = Page(min(page.first * LIVE_READ_AHEAD, MAX_LIVE_ROWS), page.after) if live else page
     lean = ctx.lean_reads  # lean rows ignore the key columns: no copy to drop them from
     asked = info.selected_fields[0].selections if info.selected_fields else []
-    together = _asks_for(asked, "facets")
+    together = asks_for(asked, "facets")
     known: SearchSummary | None = None
     rows: Sequence[Any] = []
     picked: list[tuple[int, Any]] = []
@@ -346,7 +346,7 @@ async def resolve_search_practitioners(
         )
     wanted = placed_ids(picked)
     by_id: list[Any] = []
-    totals_asked = together or _asks_for(asked, "totalCount")
+    totals_asked = together or asks_for(asked, "totalCount")
     if not only_sponsored and totals_asked and counted_key(search) is None:
         # The page and its totals read the filtered rows once (the kept counts, when they
         # answer, cost less than that: the page is then read alone).

@@ -236,11 +236,13 @@ def _branch(q: SqlBuilder, s: FacilitySearch, facet: str, passing: list[str]) ->
     raise ValueError(facet)
 
 
-async def search_facets(s: FacilitySearch) -> FacetRows:
-    """Every facet of the table in one statement, each without its own filter.
+async def search_facets(s: FacilitySearch, with_total: bool = False) -> FacetRows:
+    """Every facet of the table in one statement, each without its own filter; with
+    `with_total`, the search's count too (under `listing.TOTAL`).
 
     The CTE `b` is the search without any facet's own filter, read once, with a 0/1 column per
-    own filter in use; each facet keeps the rows that pass every other facet's filter.
+    own filter in use; each facet keeps the rows that pass every other facet's filter, and the
+    count the rows that pass them all (`_conditions` is the base AND the own filters).
     """
     q = SqlBuilder()
     names = HOSPITAL_FACETS if s.table == HOSPITAL else CENTER_FACETS
@@ -256,4 +258,5 @@ async def search_facets(s: FacilitySearch) -> FacetRows:
         passed = " + ".join(f"f_{n}" for n in own)
         inner = f"SELECT * FROM ({inner}) x WHERE {passed} >= {len(own) - 1}"
     branches = [_branch(q, s, name, [f"t.f_{n} = 1" for n in own if n != name]) for name in names]
-    return await fetch_facets(q, branches, with_=f"WITH b AS MATERIALIZED ({inner}) ")
+    total = ("b t", [f"t.f_{n} = 1" for n in own]) if with_total else None
+    return await fetch_facets(q, branches, with_=f"WITH b AS MATERIALIZED ({inner}) ", total=total)

@@ -136,14 +136,30 @@ class FacetBranch:
 FacetRows = dict[str, list[tuple[str, str, int]]]
 
 
-async def fetch_facets(q: SqlBuilder, branches: list[FacetBranch], with_: str = "") -> FacetRows:
-    """Every facet's (value, label, count) in one statement, most frequent first.
+TOTAL = "total"  # the FacetRows entry of `fetch_facets(total=...)`: one row, the count
+
+
+async def fetch_facets(
+    q: SqlBuilder,
+    branches: list[FacetBranch],
+    with_: str = "",
+    total: tuple[str, list[str]] | None = None,
+) -> FacetRows:
+    """Every facet's (value, label, count) in one statement, most frequent first; with `total`
+    (a FROM and its conditions), also the count of its rows, under `TOTAL`.
 
     Build each branch's conditions with the same `q`: placeholders are numbered per statement.
     `with_` is a WITH clause the branches may read from.
     """
     assert all(b.name.isidentifier() for b in branches)  # names are code, never input
-    selects = [
+    counted = []
+    if total is not None:
+        from_, where = total
+        counted.append(
+            f"SELECT '{TOTAL}' AS facet, '{TOTAL}' AS v, '{TOTAL}' AS label, COUNT(*) AS n"
+            f" FROM {from_}{' WHERE ' + ' AND '.join(where) if where else ''}"
+        )
+    selects = counted + [
         f"SELECT '{b.name}' AS facet, CAST({b.value} AS TEXT) AS v,"
         f" CAST({b.label} AS TEXT) AS label, {b.count} AS n"
         f" FROM {b.from_}{' WHERE ' + ' AND '.join(b.where) if b.where else ''}"
@@ -155,4 +171,7 @@ async def fetch_facets(q: SqlBuilder, branches: list[FacetBranch], with_: str = 
     for row in rows:
         if row["v"] is not None:
             found[str(row["facet"])].append((str(row["v"]), str(row["label"]), int(row["n"])))
-    return {b.name: sorted(found.get(b.name, []), key=lambda r: (-r[2], r[0])) for b in branches}
+    facets = {b.name: sorted(found.get(b.name, []), key=lambda r: (-r[2], r[0])) for b in branches}
+    if total is not None:
+        facets[TOTAL] = found[TOTAL]
+    return facets

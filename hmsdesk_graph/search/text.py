@@ -29,6 +29,9 @@ VOCABULARY_TTL_S = 300.0
 TYPO_CUTOFF = 0.8
 TYPO_MAX_CANDIDATES = 1000
 TYPO_MAX_WORD_LENGTH = 30
+# Corrections kept per vocabulary (a word's correction depends on the vocabulary alone); the
+# memo starts over when full, so any input costs at most one comparison budget per word.
+CORRECTIONS_KEPT = 10_000
 
 
 def words(text: str) -> list[str]:
@@ -46,6 +49,8 @@ class Vocabulary:
 
     _by_length: dict[int, list[str]] = field(default_factory=dict, repr=False, compare=False)
     _indexed: int = field(default=-1, repr=False, compare=False)
+    _corrected: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    _corrected_for: int = field(default=-1, repr=False, compare=False)
 
     def add_phrase(self, phrase: str, specialty_id: int) -> None:
         """Learn that `phrase` (normalised words) means a specialty."""
@@ -58,8 +63,13 @@ class Vocabulary:
         """The vocabulary word closest to `word`, or `word` itself when nothing is close."""
         if word in self.words or len(word) < 4 or word.isdigit():
             return word
-        close = difflib.get_close_matches(word, self.candidates(word), n=1, cutoff=TYPO_CUTOFF)
-        return close[0] if close else word
+        if self._corrected_for != len(self.words) or len(self._corrected) >= CORRECTIONS_KEPT:
+            self._corrected, self._corrected_for = {}, len(self.words)
+        found = self._corrected.get(word)
+        if found is None:
+            close = difflib.get_close_matches(word, self.candidates(word), n=1, cutoff=TYPO_CUTOFF)
+            found = self._corrected[word] = close[0] if close else word
+        return found
 
     def candidates(self, word: str) -> list[str]:
         """The words `word` may be a typo of: a fixed budget of comparisons, whatever the input.

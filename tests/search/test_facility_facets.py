@@ -1,7 +1,8 @@
 """Hospital and center facets in one pass: every count equals the search narrowed to that value.
 
-`totalCount` runs its own statement with the plain filter; the facets run one statement over
-the search without the facets' own filters. Comparing them checks the one-pass statement.
+`totalCount` alone runs its own statement with the plain filter; the facets (and the count,
+when both are asked) run one statement over the search without the facets' own filters.
+Comparing them checks the one-pass statement.
 """
 
 from __future__ import annotations

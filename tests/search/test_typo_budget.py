@@ -7,6 +7,7 @@ import random
 import string
 
 from hmsdesk_graph.search.text import (
+    CORRECTIONS_KEPT,
     TYPO_MAX_CANDIDATES,
     TYPO_MAX_WORD_LENGTH,
     Vocabulary,
@@ -51,3 +52,12 @@ def test_the_index_follows_the_vocabulary() -> None:
     assert vocab.correct("gastrolgy") == "gastrolgy"
     vocab.words.add("gastrology")
     assert vocab.correct("gastrolgy") == "gastrology"
+
+
+def test_corrections_are_kept_within_a_bound() -> None:
+    vocab = Vocabulary(words={"cardiologist", "dermatologist"})
+    assert vocab.correct("cardiolgist") == vocab.correct("cardiolgist") == "cardiologist"
+    for n in range(CORRECTIONS_KEPT + 10):
+        vocab.correct(f"qq{n:08d}")
+        assert len(vocab._corrected) <= CORRECTIONS_KEPT
+    assert vocab.correct("dermatologst") == "dermatologist"

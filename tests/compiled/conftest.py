@@ -11,8 +11,8 @@ import pytest
 
 from hmsdesk_graph.config import Settings
 from hmsdesk_graph.db import models
-from hmsdesk_graph.db.enums import PackageKind
 from hmsdesk_graph.db.crypto import FieldCipher
+from hmsdesk_graph.db.enums import PackageKind
 from hmsdesk_graph.identity.auth import TokenService
 from hmsdesk_graph.sandbox import RunningSandbox
 from hmsdesk_graph.workers.events import ListingEvent

@@ -24,6 +24,7 @@ import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from hmsdesk_graph.db.connection import is_postgres
+from hmsdesk_graph.db.dialect import id_in
 
 STARS = (1, 2, 3, 4, 5)
 RATING_STARS = "rating_stars"
@@ -102,11 +103,8 @@ async def derive(conn: BaseDBAsyncClient, table: str, ids: Sequence[int] | None 
     pg = is_postgres(conn)
     where, params = "", list[Any]()
     if ids is not None:
-        if pg:
-            where, params = " WHERE id = ANY($1::int[])", [list(ids)]
-        else:
-            where = " WHERE id IN (SELECT value FROM json_each(?))"
-            params = [orjson.dumps(list(ids)).decode()]
+        cond, params = id_in(pg, ids)
+        where = f" WHERE id {cond}"
     await conn.execute_query(f"UPDATE {table} SET {_set_clause(table, pg)}{where}", params)
 
 

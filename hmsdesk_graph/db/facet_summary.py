@@ -23,6 +23,7 @@ import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from hmsdesk_graph.db.connection import is_postgres
+from hmsdesk_graph.db.dialect import id_in, placeholders
 
 # The practitioner search's fee buckets (search.practitioners imports these): paise, [low, high).
 FEE_BUCKETS = (("0-500", 0, 50000), ("500-1000", 50000, 100000), ("1000-2000", 100000, 200000))
@@ -66,16 +67,10 @@ def _contributions(m: Counted) -> Iterable[tuple[Key, int]]:
                 yield (*base, "gender", gender), 0
 
 
-def _in(pg: bool, ids: Sequence[int], start: int = 1) -> tuple[str, list[Any]]:
-    if pg:
-        return f"= ANY(${start}::int[])", [list(ids)]
-    return "IN (SELECT value FROM json_each(?))", [orjson.dumps(list(ids)).decode()]
-
-
 async def _current(conn: BaseDBAsyncClient, ids: Sequence[int]) -> dict[int, Counted]:
     """What each active practitioner counts as now (inactive or missing ones: nothing)."""
     pg = is_postgres(conn)
-    cond, params = _in(pg, ids)
+    cond, params = id_in(pg, ids)
     found: dict[int, Counted] = {}
     for row in await conn.execute_query_dict(
         "SELECT id, city_id, gender, min_fee_paise, available_days FROM practitioner"
@@ -118,7 +113,7 @@ async def _lock(conn: BaseDBAsyncClient, ids: Sequence[int]) -> None:
     """
     if not is_postgres(conn):
         return
-    cond, params = _in(True, ids)
+    cond, params = id_in(True, ids)
     await conn.execute_query(
         f"SELECT id FROM practitioner WHERE id {cond} ORDER BY id FOR UPDATE", params
     )
@@ -130,7 +125,7 @@ async def _lock(conn: BaseDBAsyncClient, ids: Sequence[int]) -> None:
 
 
 async def _previous(conn: BaseDBAsyncClient, ids: Sequence[int]) -> dict[int, Counted]:
-    cond, params = _in(is_postgres(conn), ids)
+    cond, params = id_in(is_postgres(conn), ids)
     rows = await conn.execute_query_dict(
         f"SELECT practitioner_id AS pid, counted FROM practitioner_facet_member"
         f" WHERE practitioner_id {cond}",
@@ -144,7 +139,7 @@ async def _add(conn: BaseDBAsyncClient, delta: dict[Key, tuple[int, int]]) -> No
     changes = [[*key, ref, n] for key, (n, ref) in sorted(delta.items()) if n]
     if not changes:
         return
-    ph = [f"${i}" if is_postgres(conn) else "?" for i in range(1, 8)]
+    ph = placeholders(is_postgres(conn), 7)
     await conn.execute_many(
         "INSERT INTO practitioner_facet_count (city_id, specialty_id, gender, facet, value, ref, n)"
         f" VALUES ({', '.join(ph)}) ON CONFLICT (city_id, specialty_id, gender, facet, value)"
@@ -174,7 +169,7 @@ async def refresh(conn: BaseDBAsyncClient, ids: Sequence[int]) -> None:
     pg = is_postgres(conn)
     gone = [pid for pid in ids if pid in before and pid not in now]
     if gone:
-        cond, params = _in(pg, gone)
+        cond, params = id_in(pg, gone)
         await conn.execute_query(
             f"DELETE FROM practitioner_facet_member WHERE practitioner_id {cond}", params
         )
@@ -182,7 +177,7 @@ async def refresh(conn: BaseDBAsyncClient, ids: Sequence[int]) -> None:
         [pid, orjson.dumps(m).decode()] for pid, m in sorted(now.items()) if before.get(pid) != m
     ]
     if changed:
-        ph = ["$1", "$2"] if pg else ["?", "?"]
+        ph = placeholders(pg, 2)
         await conn.execute_many(
             "INSERT INTO practitioner_facet_member (practitioner_id, counted)"
             f" VALUES ({ph[0]}, {ph[1]})"

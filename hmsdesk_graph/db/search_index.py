@@ -25,6 +25,7 @@ from tortoise.transactions import in_transaction
 
 from hmsdesk_graph.db import derived, facet_summary, lexicon
 from hmsdesk_graph.db.connection import is_postgres, write_connection
+from hmsdesk_graph.db.dialect import id_in, placeholders
 
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 CHUNK = 5000
@@ -54,21 +55,11 @@ def _document(parts: Iterable[Any]) -> str:
     return " ".join(seen)
 
 
-def _placeholders(postgres: bool, count: int) -> list[str]:
-    return [f"${i}" if postgres else "?" for i in range(1, count + 1)]
-
-
 async def _ids(table: str, only: Sequence[int] | None) -> list[int]:
     if only is not None:
         return sorted(set(only))
     rows = await write_connection().execute_query_dict(f"SELECT id FROM {table} ORDER BY id")
     return [int(r["id"]) for r in rows]
-
-
-def _in_list(postgres: bool, ids: Sequence[int]) -> tuple[str, list[Any]]:
-    if postgres:
-        return "= ANY($1::int[])", [list(ids)]
-    return "IN (SELECT value FROM json_each(?))", [orjson.dumps(list(ids)).decode()]
 
 
 async def _terms_by_owner(
@@ -93,7 +84,7 @@ async def _write_documents(
     documents = [_document(parts(row)) for row in rows]
     await lexicon.remember(conn, documents)
     updates = [[document, int(row["id"])] for document, row in zip(documents, rows, strict=True)]
-    ph = _placeholders(is_postgres(conn), 2)
+    ph = placeholders(is_postgres(conn), 2)
     await conn.execute_many(f"UPDATE {table} SET search_text = {ph[0]} WHERE id = {ph[1]}", updates)
 
 
@@ -105,7 +96,7 @@ def _names(value: Any) -> list[Any]:
 async def _refresh_practitioners(ids: Sequence[int]) -> None:
     conn = write_connection()
     pg = is_postgres(conn)
-    cond, params = _in_list(pg, ids)
+    cond, params = id_in(pg, ids)
     specialties = await _terms_by_owner(
         conn,
         "SELECT ps.practitioner_id AS owner, s.name, s.synonyms, s.symptoms FROM"
@@ -163,7 +154,7 @@ async def _refresh_practitioners(ids: Sequence[int]) -> None:
             ]
         )
     await lexicon.remember(conn, [str(update[6]) for update in updates])
-    ph = _placeholders(pg, 8)
+    ph = placeholders(pg, 8)
     await conn.execute_many(
         f"UPDATE practitioner SET min_fee_paise = {ph[0]}, video_consult = {ph[1]},"
         f" instant_booking = {ph[2]}, available_days = {ph[3]}, lat = {ph[4]}, lng = {ph[5]},"
@@ -175,7 +166,7 @@ async def _refresh_practitioners(ids: Sequence[int]) -> None:
 async def _refresh_hospitals(ids: Sequence[int]) -> None:
     conn = write_connection()
     pg = is_postgres(conn)
-    cond, params = _in_list(pg, ids)
+    cond, params = id_in(pg, ids)
     specialties = await _terms_by_owner(
         conn,
         "SELECT hs.hospital_id AS owner, s.name, s.synonyms FROM hospital_specialty hs"
@@ -203,7 +194,7 @@ async def _refresh_hospitals(ids: Sequence[int]) -> None:
 async def _refresh_centers(ids: Sequence[int]) -> None:
     conn = write_connection()
     pg = is_postgres(conn)
-    cond, params = _in_list(pg, ids)
+    cond, params = id_in(pg, ids)
     tests = await _terms_by_owner(
         conn,
         "SELECT DISTINCT pp.diagnostic_center_id AS owner, t.name, t.synonyms FROM price_package pp"
@@ -231,7 +222,7 @@ async def _refresh_centers(ids: Sequence[int]) -> None:
 async def _refresh_ratings(table: str, column: str, ids: Sequence[int]) -> None:
     """Denormalised rating count, sum and recommendations from published reviews."""
     conn = write_connection()
-    cond, params = _in_list(is_postgres(conn), ids)
+    cond, params = id_in(is_postgres(conn), ids)
     published = f"FROM review r WHERE r.{column} = {table}.id AND r.status = 'PUBLISHED'"
     await conn.execute_query(
         f"UPDATE {table} SET rating_count = (SELECT COUNT(*) {published}),"

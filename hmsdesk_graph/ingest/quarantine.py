@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from hmsdesk_graph.db.dialect import placeholders
 from hmsdesk_graph.db.sql import SqlBuilder
 from hmsdesk_graph.ingest.plan import Quarantined
 
@@ -106,14 +107,14 @@ async def sync_quarantine(
         )
     names = [*_COLUMNS, "feed_run_id", "quarantined_at"]
     if inserts:
-        marks = _marks(q.postgres, 2 + len(names))
+        marks = placeholders(q.postgres, 2 + len(names))
         await conn.execute_many(
             f"INSERT INTO quarantined_price (feed_id, external_ref, {', '.join(names)})"
             f" VALUES ({', '.join(marks)})",
             inserts,
         )
     if updates:
-        marks = _marks(q.postgres, len(names) + 1)
+        marks = placeholders(q.postgres, len(names) + 1)
         assignments = ", ".join(f"{n} = {m}" for n, m in zip(names, marks, strict=False))
         await conn.execute_many(
             f"UPDATE quarantined_price SET {assignments} WHERE id = {marks[-1]}", updates
@@ -131,7 +132,3 @@ def _values(entry: _Entry) -> list[Any]:
         entry.previous_max_paise,
         orjson.dumps(entry.proposal).decode(),
     ]
-
-
-def _marks(postgres: bool, count: int) -> list[str]:
-    return [f"${i}" if postgres else f"?{i}" for i in range(1, count + 1)]

@@ -16,6 +16,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from hmsdesk_graph.db.dialect import placeholders
 from hmsdesk_graph.db.sql import SqlBuilder
 from hmsdesk_graph.ingest.plan import Owner, StoredPackage
 from hmsdesk_graph.ingest.rows import PriceRow
@@ -124,10 +125,6 @@ async def load_stored(conn: BaseDBAsyncClient, feed_id: int) -> dict[str, Stored
     return stored
 
 
-def _marks(postgres: bool, count: int) -> list[str]:
-    return [f"${i}" if postgres else f"?{i}" for i in range(1, count + 1)]
-
-
 def _columns(rows: Sequence[list[Any]], width: int) -> list[list[Any]]:
     """Row-major values to one list per column (PostgreSQL array parameters)."""
     return [[row[i] for row in rows] for i in range(width)]
@@ -168,7 +165,7 @@ async def insert_packages(
                 if found["external_ref"] in wanted:
                     ids[found["external_ref"]] = found["id"]
         return ids
-    marks = _marks(False, 4 + 1 + len(_ROW_COLUMNS))
+    marks = placeholders(False, 4 + 1 + len(_ROW_COLUMNS))
     sql = (
         f"{head} VALUES ({marks[0]}, {marks[1]}, {marks[2]}, 'INR', 1, {marks[3]}, {marks[3]},"
         f" {marks[3]}, {', '.join(marks[4:])})"
@@ -221,7 +218,7 @@ async def update_packages(
             values += [owner.hospital_id, owner.center_id]
         groups[changed].append([*values, old.id])
     for changed, batch in groups.items():
-        marks = _marks(False, len(changed) + 2)
+        marks = placeholders(False, len(changed) + 2)
         sets = "".join(f", {c} = {m}" for c, m in zip(changed, marks[1:], strict=False))
         await conn.execute_many(
             f"UPDATE price_package SET fetched_at = ?1, updated_at = ?1{sets}"

@@ -154,10 +154,11 @@ async def ingest_feeds(
     report = IngestReport(concurrency=concurrency)
     with Progress("ingest-feeds", len(feeds), stream=out, unit="feeds") as progress:
         async with open_feed_session(settings) as session:
+            inputs = RunInputs(session, limits, lab_tests)
 
             async def one(feed: FeedInfo) -> FeedReport:
                 async with slots, gauge.inside():
-                    result = await ingest_one(session, feed, lab_tests, limits)
+                    result = await ingest_one(inputs, feed)
                 progress.advance()
                 return result
 
@@ -170,18 +171,22 @@ async def ingest_feeds(
     return report
 
 
-async def ingest_one(
-    session: aiohttp.ClientSession,
-    feed: FeedInfo,
-    lab_tests: dict[str, int],
-    limits: Limits,
-) -> FeedReport:
+@dataclass(frozen=True)
+class RunInputs:
+    """What every feed of one run is fetched and read with."""
+
+    session: aiohttp.ClientSession
+    limits: Limits
+    lab_tests: dict[str, int]  # id by slug
+
+
+async def ingest_one(inputs: RunInputs, feed: FeedInfo) -> FeedReport:
     """Fetch, validate and apply one feed; every outcome ends in a closed FeedRun."""
     started = time.perf_counter()
     run = await FeedRun.create(feed_id=feed.id, started_at=datetime.now(UTC))
     report = FeedReport(feed.id, run.pk, feed.owner_label, feed.format)
     try:
-        await _ingest(session, feed, lab_tests, limits, report, started)
+        await _ingest(inputs, feed, report, started)
     except asyncio.CancelledError:
         report.error = "interrupted"
         # A second cancel (Ctrl-C twice, or the loop cancelling again) must not orphan the
@@ -208,20 +213,13 @@ async def ingest_one(
     return report
 
 
-async def _ingest(
-    session: aiohttp.ClientSession,
-    feed: FeedInfo,
-    lab_tests: dict[str, int],
-    limits: Limits,
-    report: FeedReport,
-    started: float,
-) -> None:
+async def _ingest(inputs: RunInputs, feed: FeedInfo, report: FeedReport, started: float) -> None:
     if feed.owner is None:
         raise IngestFailure("feed must belong to exactly one hospital or diagnostic center")
     owner = feed.owner
     if URL(feed.url).scheme not in ("http", "https"):
         raise IngestFailure("feed URL must be http:// or https://")
-    response = await fetch_feed(session, feed.url, feed.etag, limits=limits)
+    response = await fetch_feed(inputs.session, feed.url, feed.etag, limits=inputs.limits)
     report.fetch_s = time.perf_counter() - started
     now = response.fetched_at
     report.etag = response.etag
@@ -236,7 +234,7 @@ async def _ingest(
     if response.format is not None and response.format != feed.format:
         raise IngestFailure(f"feed is registered as {feed.format} but the server sent another type")
     parse_started = time.perf_counter()
-    parsed = await parse_feed(response.body, feed.format, lab_tests, now)
+    parsed = await parse_feed(response.body, feed.format, inputs.lab_tests, now)
     report.parse_s = time.perf_counter() - parse_started
     report.rows_read, report.rejected, report.errors = (
         parsed.read,

@@ -12,18 +12,20 @@ on the compiled path itself, and resolvers sit below `compiled`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from hmsdesk_graph.identity.global_ids import to_global_id
-from hmsdesk_graph.schema.money import CURRENCY, PriceRange, rupees, rupees_or_none
+from hmsdesk_graph.schema.money import PriceRange, price_of, rupees_or_none
 from hmsdesk_graph.schema.provider_values import (
     Fees,
     GeoPoint,
     Qualification,
     WeeklyHours,
     accreditation_list,
+    experience_years_of,
+    fees_of,
+    qualification_list,
     weekly_hours_of,
 )
 
@@ -70,16 +72,13 @@ class PractitionerView(_View):
 
     @property
     def qualifications(self) -> list[Qualification]:
-        return [
-            Qualification(degree=q["degree"], college=q.get("college"), year=q.get("year"))
-            for q in self._row.qualifications
-        ]
+        return qualification_list(self._row.qualifications)
 
     practising_since = _Column()
 
     @property
-    def experience_years(self) -> Any:
-        return max(0, datetime.now(UTC).year - self._row.practising_since)
+    def experience_years(self) -> int:
+        return experience_years_of(self._row.practising_since)
 
     @property
     def languages(self) -> list[str]:
@@ -106,13 +105,7 @@ class PractitionerRoleView(_View):
 
     @property
     def fees(self) -> Fees:
-        row = self._row
-        return Fees(
-            consultation=rupees(row.consultation_fee_paise),
-            video=rupees_or_none(row.video_fee_paise),
-            currency=CURRENCY,
-            follow_up_free_days=row.follow_up_free_days,
-        )
+        return fees_of(self._row)
 
     @property
     def weekly_hours(self) -> list[WeeklyHours]:
@@ -196,13 +189,7 @@ class PricePackageView(_View):
 
     @property
     def price(self) -> PriceRange:
-        row = self._row
-        return PriceRange(
-            min=rupees(row.price_min_paise),
-            max=rupees(row.price_max_paise),
-            currency=row.currency,
-            approximate=row.approximate,
-        )
+        return price_of(self._row)
 
     @property
     def list_price(self) -> Decimal | None:

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import strawberry
 
+from hmsdesk_graph.db import models
+
 CURRENCY = "INR"
 _PAISA = Decimal("0.01")
 
@@ -29,4 +31,14 @@ class PriceRange:
         default=True,
         description="Prices come from partners and may pertain to specific wards or units: "
         "confirm with the provider.",
+    )
+
+
+def price_of(row: models.PricePackage) -> PriceRange:
+    """A package's price range in rupees, from its row's paise."""
+    return PriceRange(
+        min=rupees(row.price_min_paise),
+        max=rupees(row.price_max_paise),
+        currency=row.currency,
+        approximate=row.approximate,
     )

@@ -15,7 +15,9 @@ from typing import Any
 import strawberry
 
 from hmsdesk_graph.context import Info
+from hmsdesk_graph.db import models
 from hmsdesk_graph.loaders.availability import IST
+from hmsdesk_graph.schema.money import CURRENCY, rupees, rupees_or_none
 
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 
@@ -80,6 +82,28 @@ def weekly_hours_of(hours: Mapping[str, Sequence[Sequence[Any]]]) -> list[Weekly
         for day in WEEKDAYS
         for span in hours.get(day, [])
     ]
+
+
+def qualification_list(raw: list[dict[str, Any]]) -> list[Qualification]:
+    """Stored qualifications ([{degree, college, year}]) as values."""
+    return [
+        Qualification(degree=q["degree"], college=q.get("college"), year=q.get("year")) for q in raw
+    ]
+
+
+def experience_years_of(practising_since: int) -> int:
+    """Whole calendar years since the practitioner started practising (never negative)."""
+    return max(0, datetime.now(UTC).year - practising_since)
+
+
+def fees_of(row: models.PractitionerRole) -> Fees:
+    """A practice's fees in rupees, from its row's paise."""
+    return Fees(
+        consultation=rupees(row.consultation_fee_paise),
+        video=rupees_or_none(row.video_fee_paise),
+        currency=CURRENCY,
+        follow_up_free_days=row.follow_up_free_days,
+    )
 
 
 def accreditation_list(raw: list[dict[str, Any]]) -> list[Accreditation]:

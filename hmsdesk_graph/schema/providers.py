@@ -44,7 +44,7 @@ from hmsdesk_graph.schema.enums import (
     Ward,
 )
 from hmsdesk_graph.schema.linked import linked, listed
-from hmsdesk_graph.schema.money import CURRENCY, PriceRange, rupees, rupees_or_none
+from hmsdesk_graph.schema.money import PriceRange, price_of, rupees_or_none
 from hmsdesk_graph.schema.node import Node
 from hmsdesk_graph.schema.prices import PriceSource, price_source
 from hmsdesk_graph.schema.provider_values import (
@@ -57,6 +57,9 @@ from hmsdesk_graph.schema.provider_values import (
     WeeklyHours,
     accreditation_list,
     day_availability,
+    experience_years_of,
+    fees_of,
+    qualification_list,
     role_slots,
     weekly_hours_of,
 )
@@ -148,11 +151,8 @@ class Practitioner(ProviderCommon):
             id=to_global_id("Practitioner", row.pk),
             **columns(row, "slug", "name", "gender", "registration_number", "council"),
             **columns(row, "practising_since", "about", "verified", "status"),
-            qualifications=[
-                Qualification(degree=q["degree"], college=q.get("college"), year=q.get("year"))
-                for q in row.qualifications
-            ],
-            experience_years=max(0, datetime.now(UTC).year - row.practising_since),
+            qualifications=qualification_list(row.qualifications),
+            experience_years=experience_years_of(row.practising_since),
             languages=list(row.languages),
             conditions_treated=list(row.conditions),
             services=list(row.services),
@@ -189,12 +189,7 @@ class PractitionerRole(Node):
     def from_row(cls, row: models.PractitionerRole) -> PractitionerRole:
         return cls(
             id=to_global_id("PractitionerRole", row.pk),
-            fees=Fees(
-                consultation=rupees(row.consultation_fee_paise),
-                video=rupees_or_none(row.video_fee_paise),
-                currency=CURRENCY,
-                follow_up_free_days=row.follow_up_free_days,
-            ),
+            fees=fees_of(row),
             weekly_hours=weekly_hours_of(row.weekly_hours or {}),
             instant_booking=row.instant_eligible,
             **columns(row, "booking_mode", "slot_minutes"),
@@ -442,12 +437,7 @@ class PricePackage(Node):
         return cls(
             id=to_global_id("PricePackage", row.pk),
             **columns(row, "name", "kind", "ward", "setting", "procedure", "length_of_stay_days"),
-            price=PriceRange(
-                min=rupees(row.price_min_paise),
-                max=rupees(row.price_max_paise),
-                currency=row.currency,
-                approximate=row.approximate,
-            ),
+            price=price_of(row),
             list_price=rupees_or_none(row.list_price_paise),
             offer_price=rupees_or_none(row.offer_price_paise),
             _row=row,

@@ -8,8 +8,6 @@ either -> ENDED (final). Repeating a change that already happened returns the ca
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -19,7 +17,7 @@ from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import CampaignStatus, PractitionerStatus, TargetKind
 from hmsdesk_graph.errors import BadUserInput, Conflict, Forbidden
 from hmsdesk_graph.identity.auth import Role, Viewer
-from hmsdesk_graph.identity.global_ids import from_global_id
+from hmsdesk_graph.identity.global_ids import decode_global_id, from_global_id
 from hmsdesk_graph.identity.permissions import not_found, require_signed_in
 from hmsdesk_graph.reach.clock import today_ist
 from hmsdesk_graph.reach.targeting import Targeting, check_targeting
@@ -28,7 +26,6 @@ MIN_IMPRESSIONS = 1_000
 MAX_IMPRESSIONS = 50_000_000
 MAX_DAYS = 366
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_GLOBAL = re.compile(r"^Campaign:([1-9][0-9]{0,17})$")
 Listing = models.Practitioner | models.Hospital | models.DiagnosticCenter
 _LISTINGS: dict[str, tuple[TargetKind, type[Listing]]] = {
     "Practitioner": (TargetKind.PRACTITIONER, models.Practitioner),
@@ -55,14 +52,10 @@ class CampaignDraft:
 
 def campaign_pk(global_id: str) -> int:
     """The primary key inside a Campaign ID; BAD_USER_INPUT for anything else."""
-    try:
-        raw = base64.urlsafe_b64decode(global_id + "=" * (-len(global_id) % 4)).decode()
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raw = ""
-    match = _GLOBAL.match(raw)
-    if match is None:
+    decoded = decode_global_id(global_id)
+    if decoded is None or decoded[0] != "Campaign":
         raise BadUserInput(f"{global_id!r} is not a campaign ID.", argument="id")
-    return int(match.group(1))
+    return decoded[1]
 
 
 def manager_partner_id(viewer: Viewer) -> int | None:

@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.db import models
 from hmsdesk_graph.errors import BadUserInput, Conflict
-from hmsdesk_graph.identity.global_ids import from_global_id
+from hmsdesk_graph.identity.global_ids import pk_of
 from hmsdesk_graph.identity.permissions import (
     audit_personal_read,
     not_found,
@@ -53,9 +53,7 @@ async def resolve_deactivate_my_account(info: Info, confirm: bool) -> Deactivati
 async def resolve_reactivate_account(info: Info, patient_id: strawberry.ID) -> ReactivationPayload:
     """An administrator reopens a deactivated account (audited with the stated purpose)."""
     require_staff(info.context.viewer, admin=True)
-    kind, pk = from_global_id(patient_id)
-    if kind != "Patient":
-        raise BadUserInput("patientId must be the ID of a patient.", argument="patientId")
+    pk = pk_of(patient_id, "Patient", "patientId must be the ID of a patient.", "patientId")
     audit_personal_read(info, "Patient", pk, "reactivation")
     row = await models.Patient.get_or_none(id=pk)
     if row is None:

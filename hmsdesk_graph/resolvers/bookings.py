@@ -26,7 +26,7 @@ from hmsdesk_graph.errors import (
     UpstreamUnavailable,
 )
 from hmsdesk_graph.identity.auth import Role
-from hmsdesk_graph.identity.global_ids import from_global_id
+from hmsdesk_graph.identity.global_ids import pk_of
 from hmsdesk_graph.identity.permissions import (
     appointment_partner_id,
     may_see_appointment,
@@ -94,10 +94,9 @@ class AppointmentOutcome(Enum):
 
 
 def _decode_role_id(global_id: str) -> int:
-    kind, pk = from_global_id(global_id)
-    if kind != "PractitionerRole":
-        raise BadUserInput("practitionerRoleId must be the ID of a practice.", argument="id")
-    return pk
+    return pk_of(
+        global_id, "PractitionerRole", "practitionerRoleId must be the ID of a practice.", "id"
+    )
 
 
 _NOT_OFFERED = (
@@ -208,9 +207,7 @@ def _replay(existing: models.Appointment, role_id: int, slot: datetime) -> BookA
 
 
 async def _visible_appointment(info: Info, global_id: str) -> models.Appointment:
-    kind, pk = from_global_id(global_id)
-    if kind != "Appointment":
-        raise BadUserInput("appointmentId must be the ID of an appointment.", argument="id")
+    pk = pk_of(global_id, "Appointment", "appointmentId must be the ID of an appointment.", "id")
     row = await info.context.loaders.appointment_private_by_id.load(pk)
     if row is None or not await may_see_appointment(info.context.viewer, row):
         raise not_found("appointment")

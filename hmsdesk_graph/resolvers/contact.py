@@ -16,9 +16,9 @@ import strawberry
 
 from hmsdesk_graph.context import Info
 from hmsdesk_graph.db.enums import EventKind, TargetKind
-from hmsdesk_graph.errors import BadUserInput, UpstreamTimeout, UpstreamUnavailable
+from hmsdesk_graph.errors import UpstreamTimeout, UpstreamUnavailable
 from hmsdesk_graph.guards.ratelimit import Limit
-from hmsdesk_graph.identity.global_ids import from_global_id
+from hmsdesk_graph.identity.global_ids import pk_of
 from hmsdesk_graph.identity.permissions import not_found
 from hmsdesk_graph.ops import metrics
 from hmsdesk_graph.workers.events import ListingEvent
@@ -44,9 +44,12 @@ async def resolve_reveal_contact_number(
 ) -> ContactNumber:
     """Allocate or reuse a routed number for a practice and record a CONTACT_REVEAL."""
     ctx = info.context
-    kind, pk = from_global_id(practitioner_role_id)
-    if kind != "PractitionerRole":
-        raise BadUserInput("practitionerRoleId must be the ID of a practice.", argument="id")
+    pk = pk_of(
+        practitioner_role_id,
+        "PractitionerRole",
+        "practitionerRoleId must be the ID of a practice.",
+        "id",
+    )
     role = await ctx.loaders.role_by_id.load(pk)
     if role is None:
         raise not_found("practice")

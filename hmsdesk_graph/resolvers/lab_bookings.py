@@ -19,7 +19,7 @@ from hmsdesk_graph.db import models
 from hmsdesk_graph.db.enums import AppointmentStatus, EventKind, PackageKind, VisitKind
 from hmsdesk_graph.db.lab_windows import opening_hours, window_capacity, window_minutes
 from hmsdesk_graph.errors import BadUserInput, Conflict
-from hmsdesk_graph.identity.global_ids import from_global_id
+from hmsdesk_graph.identity.global_ids import pk_of
 from hmsdesk_graph.identity.permissions import not_found
 from hmsdesk_graph.reach.tracking import record_booking
 from hmsdesk_graph.resolvers.booking_rules import (
@@ -68,10 +68,9 @@ class BookLabVisitPayload:
 
 
 def _decode_package_id(global_id: str) -> int:
-    kind, pk = from_global_id(global_id)
-    if kind != "PricePackage":
-        raise BadUserInput("packageId must be the ID of a price package.", argument="packageId")
-    return pk
+    return pk_of(
+        global_id, "PricePackage", "packageId must be the ID of a price package.", "packageId"
+    )
 
 
 def _check_address(home: HomeCollectionInput) -> str:

@@ -24,13 +24,6 @@ import orjson
 
 # The environment variable naming the counters' directory (set by the benchmark only).
 COUNTER_DIR_ENV = "BENCH_STATEMENT_COUNTER_DIR"
-_METHODS = (
-    "execute_insert",
-    "execute_many",
-    "execute_query",
-    "execute_query_dict",
-    "execute_script",
-)
 _FORMAT = struct.Struct("<Q")
 _MARK = "__bench_counted__"
 # Set while a counted call runs: a client method that calls another one counts once.
@@ -118,14 +111,14 @@ def install_from_environment() -> FileCounter | None:
     directory = os.environ.get(COUNTER_DIR_ENV)
     if not directory:
         return None
-    # The clients the project's own counter wraps (imported here, not at the top: this module
-    # loads before the app, and reading that list changes nothing in the project).
-    from hmsdesk_graph.db.statements import client_classes
+    # The clients and methods the project's own counter wraps (imported here, not at the top:
+    # this module loads before the app, and reading those lists changes nothing in the project).
+    from hmsdesk_graph.db.statements import CLIENT_METHODS, client_classes
 
     counter = FileCounter(Path(directory))
     impressions = FileCounter(Path(directory), suffix=IMPRESSIONS_SUFFIX)
     for cls in client_classes():
-        for name in _METHODS:
+        for name in CLIENT_METHODS:
             method = cls.__dict__.get(name)
             if method is not None and not getattr(method, _MARK, False):
                 setattr(cls, name, _wrap(method, counter, impressions))

@@ -62,6 +62,13 @@ async def _ids(table: str, only: Sequence[int] | None) -> list[int]:
     return [int(r["id"]) for r in rows]
 
 
+def _matching(ids: Sequence[int]) -> tuple[BaseDBAsyncClient, str, list[Any]]:
+    """The write connection, and the condition (with its parameters) matching these ids."""
+    conn = write_connection()
+    cond, params = id_in(is_postgres(conn), ids)
+    return conn, cond, params
+
+
 async def _terms_by_owner(
     conn: BaseDBAsyncClient, sql: str, params: list[Any], *word_lists: str
 ) -> dict[int, list[Any]]:
@@ -94,9 +101,7 @@ def _names(value: Any) -> list[Any]:
 
 
 async def _refresh_practitioners(ids: Sequence[int]) -> None:
-    conn = write_connection()
-    pg = is_postgres(conn)
-    cond, params = id_in(pg, ids)
+    conn, cond, params = _matching(ids)
     specialties = await _terms_by_owner(
         conn,
         "SELECT ps.practitioner_id AS owner, s.name, s.synonyms, s.symptoms FROM"
@@ -154,7 +159,7 @@ async def _refresh_practitioners(ids: Sequence[int]) -> None:
             ]
         )
     await lexicon.remember(conn, [str(update[6]) for update in updates])
-    ph = placeholders(pg, 8)
+    ph = placeholders(is_postgres(conn), 8)
     await conn.execute_many(
         f"UPDATE practitioner SET min_fee_paise = {ph[0]}, video_consult = {ph[1]},"
         f" instant_booking = {ph[2]}, available_days = {ph[3]}, lat = {ph[4]}, lng = {ph[5]},"
@@ -164,9 +169,7 @@ async def _refresh_practitioners(ids: Sequence[int]) -> None:
 
 
 async def _refresh_hospitals(ids: Sequence[int]) -> None:
-    conn = write_connection()
-    pg = is_postgres(conn)
-    cond, params = id_in(pg, ids)
+    conn, cond, params = _matching(ids)
     specialties = await _terms_by_owner(
         conn,
         "SELECT hs.hospital_id AS owner, s.name, s.synonyms FROM hospital_specialty hs"
@@ -192,9 +195,7 @@ async def _refresh_hospitals(ids: Sequence[int]) -> None:
 
 
 async def _refresh_centers(ids: Sequence[int]) -> None:
-    conn = write_connection()
-    pg = is_postgres(conn)
-    cond, params = id_in(pg, ids)
+    conn, cond, params = _matching(ids)
     tests = await _terms_by_owner(
         conn,
         "SELECT DISTINCT pp.diagnostic_center_id AS owner, t.name, t.synonyms FROM price_package pp"
@@ -221,8 +222,7 @@ async def _refresh_centers(ids: Sequence[int]) -> None:
 
 async def _refresh_ratings(table: str, column: str, ids: Sequence[int]) -> None:
     """Denormalised rating count, sum and recommendations from published reviews."""
-    conn = write_connection()
-    cond, params = id_in(is_postgres(conn), ids)
+    conn, cond, params = _matching(ids)
     published = f"FROM review r WHERE r.{column} = {table}.id AND r.status = 'PUBLISHED'"
     await conn.execute_query(
         f"UPDATE {table} SET rating_count = (SELECT COUNT(*) {published}),"

@@ -7,13 +7,9 @@ document is the one strawberry parsed (and cached).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from graphql import DocumentNode, GraphQLError, OperationDefinitionNode
 
-from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError, OperationDefinitionNode
-from strawberry.extensions import SchemaExtension
-
-from hmsdesk_graph.errors import ErrorCode
+from hmsdesk_graph.guards.limits import Refusing, bad_user_input
 
 MESSAGE = "Must provide operation name if query contains multiple operations."
 # strawberry keeps the name the request gave here (its public `operation_name` falls back to
@@ -23,20 +19,11 @@ _PROVIDED = "_provided_operation_name"
 _ABSENT = object()
 
 
-class OperationNameRequired(SchemaExtension):
+class OperationNameRequired(Refusing):
     """Refuses a document with several operations and no operationName before execution."""
 
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        document = context.graphql_document
-        provided = vars(context).get(_PROVIDED, _ABSENT)
-        if document is not None and context.result is None and provided is None:
-            operations = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
-            if operations > 1:
-                context.result = GraphQLExecutionResult(
-                    data=None,
-                    errors=[
-                        GraphQLError(MESSAGE, extensions={"code": ErrorCode.BAD_USER_INPUT.value})
-                    ],
-                )
-        yield
+    def refusal(self, document: DocumentNode) -> GraphQLError | None:
+        if vars(self.execution_context).get(_PROVIDED, _ABSENT) is not None:
+            return None
+        operations = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+        return bad_user_input(MESSAGE) if operations > 1 else None

@@ -19,7 +19,7 @@ SQL, nothing resolved); every response carries `extensions.cost { requested, bud
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,12 +44,11 @@ from graphql import (
     is_abstract_type,
     is_composite_type,
 )
-from graphql import ExecutionResult as GraphQLExecutionResult
-from strawberry.extensions import SchemaExtension
 
 from hmsdesk_graph.config import Settings
 from hmsdesk_graph.errors import QueryTooComplex
 from hmsdesk_graph.guards.limits import (
+    Refusing,
     chosen_operation,
     int_or_variable,
     list_length,
@@ -272,7 +271,7 @@ def operation_cost(
     return CostCalculator(schema, document, values, default_page_size).operation_cost(operation)
 
 
-class CostLimit(SchemaExtension):
+class CostLimit(Refusing):
     """Refuses an operation over the viewer's budget before execution; reports every cost.
 
     One instance per request (built by a factory): the cost is kept on it between the
@@ -288,30 +287,26 @@ class CostLimit(SchemaExtension):
         role = getattr(viewer, "role", Role.ANONYMOUS)
         return self.budgets.for_role(role)
 
-    def on_execute(self) -> Iterator[None]:
+    def refusal(self, document: DocumentNode) -> GraphQLError | None:
         context = self.execution_context
-        document = context.graphql_document
-        if document is not None and context.result is None:
-            cost = operation_cost(
-                context.schema._schema,
-                document,
-                context.operation_name,
-                context.variables or {},
-                self.budgets.default_page_size,
-            )
-            self.requested = cost or 0
-            budget = self._budget()
-            if cost is not None and cost > budget:
-                problem = QueryTooComplex(
-                    f"This operation may cost {cost}, over the budget of {budget} per request:"
-                    " ask for smaller pages or fewer nested lists.",
-                    cost=cost,
-                    budget=budget,
-                )
-                context.result = GraphQLExecutionResult(
-                    data=None, errors=[GraphQLError(problem.message, original_error=problem)]
-                )
-        yield
+        cost = operation_cost(
+            context.schema._schema,
+            document,
+            context.operation_name,
+            context.variables or {},
+            self.budgets.default_page_size,
+        )
+        self.requested = cost or 0
+        budget = self._budget()
+        if cost is None or cost <= budget:
+            return None
+        problem = QueryTooComplex(
+            f"This operation may cost {cost}, over the budget of {budget} per request:"
+            " ask for smaller pages or fewer nested lists.",
+            cost=cost,
+            budget=budget,
+        )
+        return GraphQLError(problem.message, original_error=problem)
 
     def get_results(self) -> dict[str, Any]:
         return {"cost": {"requested": self.requested, "budget": self._budget()}}

@@ -79,11 +79,33 @@ class IntrospectionForStaff(SchemaExtension):
         yield
 
 
+class Refusing(SchemaExtension):
+    """A check that may refuse a parsed operation before it executes: the response is then
+    the one error `refusal` returns, with no data (and nothing resolved, no SQL)."""
+
+    def refusal(self, document: DocumentNode) -> GraphQLError | None:
+        raise NotImplementedError
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None and context.result is None:
+            error = self.refusal(document)
+            if error is not None:
+                context.result = GraphQLExecutionResult(data=None, errors=[error])
+        yield
+
+
+def bad_user_input(message: str) -> GraphQLError:
+    """A refusal's error with the BAD_USER_INPUT code."""
+    return GraphQLError(message, extensions={"code": ErrorCode.BAD_USER_INPUT.value})
+
+
 # Arguments whose value is a page size: checked on every field that has them.
 _PAGE_SIZE_ARGUMENTS = ("first", "last")
 
 
-class ArgumentBounds(SchemaExtension):
+class ArgumentBounds(Refusing):
     """Refuses out-of-range page sizes and oversized `nodes(ids:)` before execution starts.
 
     Runs after validation and before graphql-core coerces variables, so a list of 100,000 IDs
@@ -96,19 +118,10 @@ class ArgumentBounds(SchemaExtension):
         self.max_first = max_first
         self.max_ids = max_ids
 
-    def on_execute(self) -> Iterator[None]:
+    def refusal(self, document: DocumentNode) -> GraphQLError | None:
         context = self.execution_context
-        document = context.graphql_document
-        if document is not None and context.result is None:
-            problem = self._problem(document, context.operation_name, context.variables or {})
-            if problem is not None:
-                context.result = GraphQLExecutionResult(
-                    data=None,
-                    errors=[
-                        GraphQLError(problem, extensions={"code": ErrorCode.BAD_USER_INPUT.value})
-                    ],
-                )
-        yield
+        problem = self._problem(document, context.operation_name, context.variables or {})
+        return None if problem is None else bad_user_input(problem)
 
     def _problem(
         self, document: DocumentNode, operation_name: str | None, variables: dict[str, Any]
@@ -201,7 +214,7 @@ def list_length(value: ValueNode, variables: Mapping[str, Any]) -> int | None:
     return None
 
 
-class TextBounds(SchemaExtension):
+class TextBounds(Refusing):
     """Refuses any string argument over its length or word limit before execution starts.
 
     Walks the operation that would run (and its fragments) with the schema's types, checking
@@ -212,19 +225,16 @@ class TextBounds(SchemaExtension):
     def __init__(self, limits: TextLimits) -> None:
         self.limits = limits
 
-    def on_execute(self) -> Iterator[None]:
+    def refusal(self, document: DocumentNode) -> GraphQLError | None:
         context = self.execution_context
-        document = context.graphql_document
-        if document is not None and context.result is None:
-            operation = chosen_operation(document, context.operation_name)
-            if operation is not None:
-                try:
-                    self.check(context.schema._schema, document, operation, context.variables)
-                except BadUserInput as refused:
-                    context.result = GraphQLExecutionResult(
-                        data=None, errors=[GraphQLError(refused.message, original_error=refused)]
-                    )
-        yield
+        operation = chosen_operation(document, context.operation_name)
+        if operation is None:
+            return None
+        try:
+            self.check(context.schema._schema, document, operation, context.variables)
+        except BadUserInput as refused:
+            return GraphQLError(refused.message, original_error=refused)
+        return None
 
     def check(
         self,

@@ -116,56 +116,50 @@ class PractitionerRoleView(_View):
     slot_minutes = _Column()
 
 
-class HospitalView(_View):
+class _FacilityView(_View):
+    """`facility_fields`: what a hospital's and a center's `from_row` share (`Facility`)."""
+
+    __slots__ = ()
+
+    slug = _Column()
+    name = _Column()
+    address = _Column()
+
+    @property
+    def location(self) -> GeoPoint:
+        return GeoPoint(lat=self._row.lat, lng=self._row.lng)
+
+    @property
+    def accreditations(self) -> Any:
+        return accreditation_list(self._row.accreditations)
+
+    open_24x7 = _Column()
+
+
+class HospitalView(_FacilityView):
     """`Hospital.from_row`, attribute by attribute."""
 
     __slots__ = ()
     type_name = "Hospital"
 
-    slug = _Column()
-    name = _Column()
     kind = _Column()
-    address = _Column()
-
-    @property
-    def location(self) -> GeoPoint:
-        return GeoPoint(lat=self._row.lat, lng=self._row.lng)
-
     beds = _Column()
     icu_beds = _Column()
     established = _Column()
 
     @property
-    def accreditations(self) -> Any:
-        return accreditation_list(self._row.accreditations)
-
-    @property
     def amenities(self) -> list[str]:
         return list(self._row.amenities)
 
-    open_24x7 = _Column()
     emergency = _Column()
 
 
-class DiagnosticCenterView(_View):
+class DiagnosticCenterView(_FacilityView):
     """`DiagnosticCenter.from_row`, for the attributes a provider card shows."""
 
     __slots__ = ()
     type_name = "DiagnosticCenter"
 
-    slug = _Column()
-    name = _Column()
-    address = _Column()
-
-    @property
-    def location(self) -> GeoPoint:
-        return GeoPoint(lat=self._row.lat, lng=self._row.lng)
-
-    @property
-    def accreditations(self) -> Any:
-        return accreditation_list(self._row.accreditations)
-
-    open_24x7 = _Column()
     home_collection = _Column()
 
     @property

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import strawberry
+from tortoise.models import Model
 
 from hmsdesk_graph.config import Settings
 from hmsdesk_graph.db.crypto import FieldCipher
@@ -48,6 +50,8 @@ class Context:
     rate_limits: RateLimits | None = None  # shared by every worker when Redis is configured
     # The compiled read path (issue 10) reads rows without model hydration; never for writes.
     lean_reads: bool = False
+    # ... and leaves out, by model, the optional columns its plan never reads (lean rows only).
+    unread: Mapping[type[Model], frozenset[str]] = field(default_factory=dict)
     last_good: LastGood | None = None  # partner answers kept for outages (shared store)
     # Response `extensions.warnings` (e.g. STALE_DATA), merged in by response_warnings.py.
     warnings: list[dict[str, Any]] = field(default_factory=list)

@@ -201,7 +201,7 @@ class CompiledOperations:
             record.operation = operation_label(plan.name, self._known)
         run = Run(self.schema, context, coerced, derived=derived, reference=self.reference)
         recorder = context.events
-        context.events, context.lean_reads = run.held, True
+        context.events, context.lean_reads, context.unread = run.held, True, plan.unread
         context.loaders.serve_slugs_from(self.reference.cities, self.reference.specialties)
         try:
             data = (await complete(run, plan.fields, [None]))[0]
@@ -212,7 +212,7 @@ class CompiledOperations:
             context.loaders = Loaders(context.upstreams, context.deadline)
             return None
         finally:
-            context.events, context.lean_reads = recorder, False
+            context.events, context.lean_reads, context.unread = recorder, False, {}
         if recorder is not None and run.held.held:
             recorder.record(run.held.held)
         self.answered += 1

@@ -10,9 +10,11 @@ in the other's place; the first fetch of the two to run sends it and the other a
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from tortoise.models import Model
 
 from hmsdesk_graph.compiled.execute import Run
 from hmsdesk_graph.db import models
@@ -33,14 +35,20 @@ class Cards:
     packages: dict[int, list[Any]]
 
 
-def practices_sql(locality: bool) -> tuple[str, str, int]:
+def practices_sql(
+    locality: bool, unread: Mapping[type[Model], frozenset[str]]
+) -> tuple[str, str, int]:
     """The select list and joins of a practice row with its hospital's columns (`h__`) and,
-    with `locality`, its hospital's locality's (`l__`); and how many columns that is."""
+    with `locality`, its hospital's locality's (`l__`), none of the `unread` ones; and how
+    many columns that is."""
+    hospital_unread = unread.get(models.Hospital, frozenset())
     select = [
-        *column_list(models.PractitionerRole, "r"),
-        prefixed_columns(models.Hospital, "h", "h__"),
+        *column_list(
+            models.PractitionerRole, "r", unread.get(models.PractitionerRole, frozenset())
+        ),
+        prefixed_columns(models.Hospital, "h", "h__", hospital_unread),
     ]
-    width = len(select) - 1 + len(models.Hospital._meta.db_fields)
+    width = len(select) - 1 + len(models.Hospital._meta.db_fields - hospital_unread)
     joins = " LEFT JOIN hospital h ON h.id = r.hospital_id"
     if locality:
         select.append(prefixed_columns(models.Locality, "l", "l__"))
@@ -64,17 +72,25 @@ def keep_joined(run: Run, practices: Sequence[Any], locality: bool) -> None:
                 known.setdefault(int(row[f"{prefix}id"]), lean(row))
 
 
-def _statement(q: SqlBuilder, ids: list[int], locality: bool, packages: PackagesKey) -> str:
+def _statement(
+    q: SqlBuilder,
+    ids: list[int],
+    locality: bool,
+    packages: PackagesKey,
+    unread: Mapping[type[Model], frozenset[str]],
+) -> str:
     """Practices (branch 0) and each practitioner's `first` cheapest packages (branch 1)."""
-    practice_select, joins, width = practices_sql(locality)
-    names = [f'"{PACKAGE}{name}"' for name in sorted(models.PricePackage._meta.db_fields)]
+    practice_select, joins, width = practices_sql(locality, unread)
+    package_unread = unread.get(models.PricePackage, frozenset())
+    package_columns = sorted(models.PricePackage._meta.db_fields - package_unread)
+    names = [f'"{PACKAGE}{name}"' for name in package_columns]
     where = [f"pp.practitioner_id {q.in_ints(ids)}"]
     if packages.kind is not None:
         where.append(f"pp.kind = {q.p(packages.kind.value)}")
     if packages.ward is not None:
         where.append(f"pp.ward = {q.p(packages.ward.value)}")
     ranked = (
-        f"SELECT {prefixed_columns(models.PricePackage, 'pp', PACKAGE)},"
+        f"SELECT {prefixed_columns(models.PricePackage, 'pp', PACKAGE, package_unread)},"
         " pp.practitioner_id AS _owner, ROW_NUMBER() OVER"
         " (PARTITION BY pp.practitioner_id ORDER BY pp.price_min_paise, pp.id) AS _rn"
         f" FROM price_package pp WHERE {' AND '.join(where)}"
@@ -94,7 +110,7 @@ def _statement(q: SqlBuilder, ids: list[int], locality: bool, packages: Packages
 
 async def _read(run: Run, ids: list[int], locality: bool, packages: PackagesKey) -> Cards:
     q = SqlBuilder()
-    rows = await q.fetch_rows(_statement(q, ids, locality, packages))
+    rows = await q.fetch_rows(_statement(q, ids, locality, packages, run.context.unread))
     split = next((n for n, row in enumerate(rows) if row["_b"]), len(rows))
     keep_joined(run, rows[:split], locality)
     by_owner: dict[int, list[Any]] = {}

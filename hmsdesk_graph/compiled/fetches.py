@@ -109,7 +109,8 @@ async def _by_ids(
     elif model in BY_ID:
         rows = {**known, **await run.reference.by_ids(model, missing)}
     else:
-        rows = {**known, **await lean_by_ids(model, missing)}
+        unread = run.context.unread.get(model, frozenset())
+        rows = {**known, **await lean_by_ids(model, missing, unread)}
     found = {key: build(rows[key]) for key in _unique([i for i in ids if i in rows])}
     return [None if i is None else found.get(i) for i in ids]
 
@@ -226,7 +227,7 @@ async def _practices_joined(run: Run, ids: list[int], locality: bool) -> Sequenc
     """`role_rows_by_practitioner`, each row with its hospital's columns (`h__`) and, when
     asked, its hospital's locality's (`l__`): one statement instead of three."""
     q = SqlBuilder()
-    select, joins, _ = practices_sql(locality)
+    select, joins, _ = practices_sql(locality, run.context.unread)
     rows = await q.fetch_rows(
         f"SELECT {select} FROM practitioner_role r{joins}"
         f" WHERE r.practitioner_id {q.in_ints(ids)}"

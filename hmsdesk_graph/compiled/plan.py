@@ -11,8 +11,8 @@ the operation has no plan and always runs on the general executor.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -34,6 +34,9 @@ from graphql import (
     SelectionSetNode,
 )
 from graphql.type.introspection import TypeNameMetaFieldDef
+from tortoise.models import Model
+
+from hmsdesk_graph.resolvers.views import unread_columns
 
 # One value per parent, in parent order: how a level with a resolver is filled in one batch.
 # Called as fetch(run, plan, parents); `Run` lives in compiled.execute, which imports this
@@ -76,6 +79,8 @@ class OperationPlan:
     name: str | None
     operation: OperationDefinitionNode
     fields: list[FieldPlan]
+    # By model, the optional columns no field of the plan reads (`resolvers.views`).
+    unread: Mapping[type[Model], frozenset[str]] = field(default_factory=dict)
 
 
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
@@ -244,9 +249,25 @@ def plan_operation(
         if definition.directives:
             raise Unsupported("directives")
     fields = plan_selection(schema, schema.query_type, operation.selection_set, fetches)
-    for field in fields:
-        if field.fetch is None:
+    for root in fields:
+        if root.fetch is None:
             raise Unsupported("a root field without a compiled fetch")
+    read: dict[str, set[str]] = {}
+    _attributes_read(schema.query_type.name, fields, read)
     return OperationPlan(
-        name=operation.name.value if operation.name else None, operation=operation, fields=fields
+        name=operation.name.value if operation.name else None,
+        operation=operation,
+        fields=fields,
+        unread=unread_columns(read),
     )
+
+
+def _attributes_read(parent: str, plans: list[FieldPlan], read: dict[str, set[str]]) -> None:
+    """Collect the attributes a plan reads of each object type (fetched fields read keys)."""
+    for plan in plans:
+        if plan.attr is not None:
+            read.setdefault(parent, set()).add(plan.attr)
+        if plan.children is not None:
+            _attributes_read(plan.type_name, plan.children, read)
+        for type_name, children in (plan.by_type or {}).items():
+            _attributes_read(type_name, children, read)

@@ -91,19 +91,21 @@ def is_private_column(name: str, table: str = "") -> bool:
 
 
 @cache  # a pure function of the model's fields, built on every read otherwise
-def columns(model: type[Model], alias: str) -> str:
+def columns(model: type[Model], alias: str, leave_out: frozenset[str] = frozenset()) -> str:
     """Every column of `model` for a public read (private columns come back as NULL), and the
-    table's derived lists (`db.derived`).
+    table's derived lists (`db.derived`); none of `leave_out` (a lean read's unread columns).
 
     The graph's loaders never fetch personal data, so no row they hand out can leak it.
     """
-    return ", ".join(column_list(model, alias))
+    return ", ".join(column_list(model, alias, leave_out))
 
 
-def column_list(model: type[Model], alias: str) -> list[str]:
+def column_list(
+    model: type[Model], alias: str, leave_out: frozenset[str] = frozenset()
+) -> list[str]:
     """`columns` as a list, one select item each."""
     rendered = []
-    for name in sorted(model._meta.db_fields):
+    for name in sorted(model._meta.db_fields - leave_out):
         if is_private_column(name, model._meta.db_table):
             rendered.append(f'NULL AS "{name}"')
         else:

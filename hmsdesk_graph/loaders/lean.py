@@ -3,7 +3,10 @@
 `lean_rows(Model, rows)` wraps `SELECT` rows in a read-only object that answers the model's
 attribute names, converting a column (exactly as tortoise's `_init_from_db` would) only when
 it is read. A screen that never shows a jsonb column never decodes it, and no model instance is
-built. Lean rows are for the compiled read path (issue 10): never save or prime them.
+built. A read may leave out the columns its plan never reads (`leave_out`): reading one of
+those from the row raises (KeyError, IndexError), and the compiled path then hands the request
+to the general executor, so a missed column costs speed, never a wrong answer. Lean rows are
+for the compiled read path (issue 10): never save them.
 """
 
 from __future__ import annotations
@@ -75,11 +78,13 @@ def lean_class(model: type[Model], prefix: str = "") -> type[LeanRow]:
 
 
 @cache
-def prefixed_columns(model: type[Model], alias: str, prefix: str) -> str:
-    """`columns(model, alias)` renamed `<prefix><column>`, for a joined read of several tables
-    (private columns still come back as NULL)."""
+def prefixed_columns(
+    model: type[Model], alias: str, prefix: str, leave_out: frozenset[str] = frozenset()
+) -> str:
+    """`columns(model, alias, leave_out)` renamed `<prefix><column>`, for a joined read of
+    several tables (private columns still come back as NULL)."""
     rendered = []
-    for name in sorted(model._meta.db_fields):
+    for name in sorted(model._meta.db_fields - leave_out):
         source = "NULL" if is_private_column(name, model._meta.db_table) else f'{alias}."{name}"'
         rendered.append(f'{source} AS "{prefix}{name}"')
     return ", ".join(rendered)
@@ -91,13 +96,15 @@ def lean_rows(model: type[Model], rows: Sequence[Any]) -> list[Any]:
     return [cls(row) for row in rows]
 
 
-async def lean_by_ids(model: type[Model], ids: Sequence[int] | None) -> dict[int, Any]:
-    """Lean rows of `model` by id (public columns only, like every loader); every row of the
-    table when `ids` is None."""
+async def lean_by_ids(
+    model: type[Model], ids: Sequence[int] | None, leave_out: frozenset[str] = frozenset()
+) -> dict[int, Any]:
+    """Lean rows of `model` by id (public columns only, like every loader, none of
+    `leave_out`); every row of the table when `ids` is None."""
     if ids is not None and not ids:
         return {}
     q = SqlBuilder()
     table = model._meta.db_table
     where = "" if ids is None else f" WHERE t.id {q.in_ints(ids)}"
-    rows = await q.fetch_rows(f'SELECT {columns(model, "t")} FROM "{table}" t{where}')
+    rows = await q.fetch_rows(f'SELECT {columns(model, "t", leave_out)} FROM "{table}" t{where}')
     return {int(row["id"]): lean_class(model)(row) for row in rows}

@@ -327,6 +327,7 @@ async def resolve_search_practitioners(
     # A live availability filter drops rows after SQL: read ahead so a page still fills.
     fetch = Page(min(page.first * LIVE_READ_AHEAD, MAX_LIVE_ROWS), page.after) if live else page
     lean = ctx.lean_reads  # lean rows ignore the key columns: no copy to drop them from
+    unread = ctx.unread.get(models.Practitioner, frozenset())
     asked = info.selected_fields[0].selections if info.selected_fields else []
     together = asks_for(asked, "facets")
     known: SearchSummary | None = None
@@ -351,10 +352,12 @@ async def resolve_search_practitioners(
         # The page and its totals read the filtered rows once (the kept counts, when they
         # answer, cost less than that: the page is then read alone).
         rows, known, by_id = await search_page_summary_and_ids(
-            search, fetch, together, wanted, read_only=lean
+            search, fetch, together, wanted, read_only=lean, leave_out=unread
         )
     elif not only_sponsored:
-        rows, by_id = await search_page_and_ids(search, fetch, wanted, read_only=lean)
+        rows, by_id = await search_page_and_ids(
+            search, fetch, wanted, read_only=lean, leave_out=unread
+        )
     keys = sort_keys(SqlBuilder(), search)
     cursors = [ctx.cursors.encode(scope, key_of(row, keys)) for row in rows]
     if not lean:

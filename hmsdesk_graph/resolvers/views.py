@@ -8,13 +8,22 @@ reading one fails and the request falls back to the general executor. The equali
 
 They live with the resolvers, not in `compiled`: the search resolver builds practitioner views
 on the compiled path itself, and resolvers sit below `compiled`.
+
+Each view names its `optional` columns (text, json and timestamps a card rarely shows) and,
+in `reads`, which of them an attribute needs: a plan reads only the optional columns its
+fields need (`unread_columns`), so a search card never has a doctor's `about` sent, decoded
+and dropped. Keys, counts and prices are never optional: the fetches read them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from tortoise.models import Model
+
+from hmsdesk_graph.db import models
 from hmsdesk_graph.identity.global_ids import to_global_id
 from hmsdesk_graph.schema.money import PriceRange, price_of, rupees_or_none
 from hmsdesk_graph.schema.provider_values import (
@@ -49,6 +58,11 @@ class _View:
     __slots__ = ("_row",)
     # The strawberry type the view stands for: its global IDs name this type.
     type_name: ClassVar[str]
+    model: ClassVar[type[Model]]
+    # Columns a lean read may leave out, and the ones of them each computed attribute reads
+    # (a `_Column` reads its own column).
+    optional: ClassVar[frozenset[str]] = frozenset()
+    reads: ClassVar[dict[str, frozenset[str]]] = {}
 
     def __init__(self, row: Any) -> None:
         self._row = row
@@ -63,6 +77,28 @@ class PractitionerView(_View):
 
     __slots__ = ()
     type_name = "Practitioner"
+    model = models.Practitioner
+    optional = frozenset(
+        {
+            "about",
+            "available_days",
+            "conditions",
+            "council",
+            "created_at",
+            "languages",
+            "qualifications",
+            "registration_number",
+            "search_text",
+            "services",
+            "updated_at",
+        }
+    )
+    reads = {
+        "qualifications": frozenset({"qualifications"}),
+        "languages": frozenset({"languages"}),
+        "conditions_treated": frozenset({"conditions"}),
+        "services": frozenset({"services"}),
+    }
 
     slug = _Column()
     name = _Column()
@@ -102,6 +138,9 @@ class PractitionerRoleView(_View):
 
     __slots__ = ()
     type_name = "PractitionerRole"
+    model = models.PractitionerRole
+    optional = frozenset({"weekly_hours"})
+    reads = {"weekly_hours": frozenset({"weekly_hours"})}
 
     @property
     def fees(self) -> Fees:
@@ -120,6 +159,8 @@ class _FacilityView(_View):
     """`facility_fields`: what a hospital's and a center's `from_row` share (`Facility`)."""
 
     __slots__ = ()
+    optional = frozenset({"accreditations", "address", "created_at", "search_text", "updated_at"})
+    reads = {"accreditations": frozenset({"accreditations"})}
 
     slug = _Column()
     name = _Column()
@@ -141,6 +182,9 @@ class HospitalView(_FacilityView):
 
     __slots__ = ()
     type_name = "Hospital"
+    model = models.Hospital
+    optional = _FacilityView.optional | {"amenities"}
+    reads = {**_FacilityView.reads, "amenities": frozenset({"amenities"})}
 
     kind = _Column()
     beds = _Column()
@@ -159,6 +203,7 @@ class DiagnosticCenterView(_FacilityView):
 
     __slots__ = ()
     type_name = "DiagnosticCenter"
+    model = models.DiagnosticCenter
 
     home_collection = _Column()
 
@@ -174,6 +219,8 @@ class PricePackageView(_View):
 
     __slots__ = ()
     type_name = "PricePackage"
+    model = models.PricePackage
+    optional = frozenset({"created_at", "procedure", "updated_at"})
 
     name = _Column()
     kind = _Column()
@@ -194,3 +241,39 @@ class PricePackageView(_View):
         return rupees_or_none(self._row.offer_price_paise)
 
     length_of_stay_days = _Column()
+
+
+VIEWS: dict[str, type[_View]] = {
+    view.type_name: view
+    for view in (
+        PractitionerView,
+        PractitionerRoleView,
+        HospitalView,
+        DiagnosticCenterView,
+        PricePackageView,
+    )
+}
+
+
+def columns_read(view: type[_View], attr: str) -> frozenset[str]:
+    """The optional columns of `view` that reading `attr` needs."""
+    found = getattr(view, attr, None)  # a `_Column` read on the class is the column itself
+    if isinstance(found, _Column) and found.column in view.optional:
+        return frozenset({found.column})
+    return view.reads.get(attr, frozenset())
+
+
+def unread_columns(attrs_by_type: Mapping[str, Iterable[str]]) -> dict[type[Model], frozenset[str]]:
+    """By model, the optional columns that no attribute read of a plan needs: what its lean
+    reads leave out. `attrs_by_type` names the attributes read of each object type."""
+    needed: dict[type[Model], set[str]] = {view.model: set() for view in VIEWS.values()}
+    for type_name, attrs in attrs_by_type.items():
+        view = VIEWS.get(type_name)
+        if view is not None:
+            for attr in attrs:
+                needed[view.model] |= columns_read(view, attr)
+    return {
+        view.model: view.optional - needed[view.model]
+        for view in VIEWS.values()
+        if view.optional - needed[view.model]
+    }

@@ -266,21 +266,29 @@ async def search_page(s: PractitionerSearch, page: Page, read_only: bool = False
     return (await search_page_and_ids(s, page, (), read_only))[0]
 
 
-def _by_ids(q: SqlBuilder, ids: Sequence[int], head: str, width: int) -> str:
-    """`UNION ALL` of the ACTIVE practitioners of `ids`, every column, after `head` and
-    before `width` NULLs: in the page's column layout, so one statement reads both."""
+def _by_ids(
+    q: SqlBuilder, ids: Sequence[int], head: str, width: int, leave_out: frozenset[str]
+) -> str:
+    """`UNION ALL` of the ACTIVE practitioners of `ids`, every column but `leave_out`, after
+    `head` and before `width` NULLs: in the page's column layout, so one statement reads both."""
     pad = ", NULL" * width
     return (
-        f" UNION ALL SELECT {head}{columns(models.Practitioner, 't')}{pad} FROM practitioner t"
+        f" UNION ALL SELECT {head}{columns(models.Practitioner, 't', leave_out)}{pad}"
+        " FROM practitioner t"
         f" WHERE t.id {q.in_ints(ids)} AND t.status = 'ACTIVE'"
     )
 
 
 async def search_page_and_ids(
-    s: PractitionerSearch, page: Page, ids: Sequence[int], read_only: bool = False
+    s: PractitionerSearch,
+    page: Page,
+    ids: Sequence[int],
+    read_only: bool = False,
+    leave_out: frozenset[str] = frozenset(),
 ) -> tuple[Sequence[Any], list[Any]]:
     """`search_page`'s rows, and in the same statement the rows of the ACTIVE practitioners
-    of `ids` (a search's sponsored practitioners, placed before it), in no order."""
+    of `ids` (a search's sponsored practitioners, placed before it), in no order; without the
+    columns of `leave_out` (a lean read's unread columns)."""
     q = SqlBuilder()
     keys = sort_keys(q, s)
     # With `_text_first`, only the nearest practices of the text matches join `t` (below).
@@ -299,7 +307,7 @@ async def search_page_and_ids(
     picked = ", ".join(f"k.{k.alias} AS {k.alias}" for k in keys)
     fetch = q.fetch_rows if read_only else q.fetch
     select = (
-        f"{columns(models.Practitioner, 't')}, {picked}"
+        f"{columns(models.Practitioner, 't', leave_out)}, {picked}"
         f" FROM (SELECT {ranked} FROM {from_} WHERE {' AND '.join(where)}"
         f" ORDER BY {order_by(keys)} LIMIT {q.p(page.first + 1)}) k"
         " JOIN practitioner t ON t.id = k._id"
@@ -308,7 +316,7 @@ async def search_page_and_ids(
         return await fetch(f"{with_}SELECT {select} ORDER BY {order_by(keys)}"), []
     # The page's rows first, in order; the rows by id (NULL keys) after them.
     rows = await fetch(
-        f"{with_}SELECT 0 AS _by_id, {select}{_by_ids(q, ids, '1, ', len(keys))}"
+        f"{with_}SELECT 0 AS _by_id, {select}{_by_ids(q, ids, '1, ', len(keys), leave_out)}"
         f" ORDER BY _by_id, {order_by(keys)}"
     )
     split = next((i for i, row in enumerate(rows) if row["_by_id"]), len(rows))
@@ -496,7 +504,12 @@ BY_ID_ROW = "by_id"  # `_facet` of the rows it reads by id (see search_page_and_
 
 
 def _combined_sql(
-    q: SqlBuilder, s: PractitionerSearch, page: Page, facets: bool, ids: Sequence[int] = ()
+    q: SqlBuilder,
+    s: PractitionerSearch,
+    page: Page,
+    facets: bool,
+    ids: Sequence[int] = (),
+    leave_out: frozenset[str] = frozenset(),
 ) -> tuple[str, list[str]]:
     """One statement: the page's rows (`_facet` 'page', `_n` their place), then the total and,
     with `facets`, every facet, all read from one `b`: the filter (text, `near`) runs once.
@@ -514,16 +527,16 @@ def _combined_sql(
     page_sql = (
         f"SELECT '{PAGE_ROW}' AS _facet, CAST(NULL AS TEXT) AS _v, CAST(NULL AS TEXT) AS _label,"
         f" ROW_NUMBER() OVER (ORDER BY {order_by(keys)}) AS _n,"
-        f" {columns(models.Practitioner, 't')}, {picked}"
+        f" {columns(models.Practitioner, 't', leave_out)}, {picked}"
         f" FROM (SELECT {ranked} FROM b t{filtered}"
         f" ORDER BY {order_by(keys)} LIMIT {q.p(page.first + 1)}) k"
         " JOIN practitioner t ON t.id = k._id"
     )
-    width = len(column_list(models.Practitioner, "t")) + len(keys)
+    width = len(column_list(models.Practitioner, "t", leave_out)) + len(keys)
     pad = ", NULL" * width
     if ids:
         head = f"'{BY_ID_ROW}', CAST(NULL AS TEXT), CAST(NULL AS TEXT), NULL, "
-        page_sql += _by_ids(q, ids, head, len(keys))
+        page_sql += _by_ids(q, ids, head, len(keys), leave_out)
     return with_b + " UNION ALL ".join([page_sql, *_branches(q, s, own, facets, pad)]), own
 
 
@@ -666,11 +679,12 @@ async def search_page_summary_and_ids(
     facets: bool,
     ids: Sequence[int],
     read_only: bool = False,
+    leave_out: frozenset[str] = frozenset(),
 ) -> tuple[list[Any], SearchSummary, list[Any]]:
     """`search_page_and_summary`, and the rows of the ACTIVE practitioners of `ids` in the
-    same statement (as `search_page_and_ids` reads them)."""
+    same statement (as `search_page_and_ids` reads them, `leave_out` too)."""
     q = SqlBuilder()
-    sql, own = _combined_sql(q, s, page, facets, ids)
+    sql, own = _combined_sql(q, s, page, facets, ids, leave_out)
     rows = await (q.fetch_rows if read_only else q.fetch)(sql)
     page_rows = sorted((r for r in rows if r["_facet"] == PAGE_ROW), key=lambda r: int(r["_n"]))
     by_id = [r for r in rows if r["_facet"] == BY_ID_ROW]

@@ -234,7 +234,8 @@ async def _found(
     ctx = info.context
     scope = _scope(field, search)
     page = ctx.cursors.page(scope, first, after, ctx.settings)
-    rows, keys = await search_page(search, page)
+    unread = ctx.unread.get(model, frozenset()) if lean else frozenset()
+    rows, keys = await search_page(search, page, unread)
     found, cursors, more = rows_and_cursors(info, model, scope, rows, keys, page.first, lean)
     return _Found(search, found, cursors, page_info(page, more, cursors))
 

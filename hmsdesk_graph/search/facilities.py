@@ -180,12 +180,15 @@ def sort_keys(q: SqlBuilder, s: FacilitySearch) -> list[SortKey]:
     return [SortKey(_relevance(q, s), "_k0", True), by_id]
 
 
-async def search_page(s: FacilitySearch, page: Page) -> tuple[list[dict[str, Any]], list[Key]]:
-    """Up to first + 1 rows in sort order, and the sort key of each."""
+async def search_page(
+    s: FacilitySearch, page: Page, leave_out: frozenset[str] = frozenset()
+) -> tuple[list[dict[str, Any]], list[Key]]:
+    """Up to first + 1 rows in sort order, and the sort key of each (without the columns of
+    `leave_out`: a lean read's unread ones)."""
     q = SqlBuilder()
     return await fetch_page(
         q,
-        select=columns(MODELS[s.table], "t"),
+        select=columns(MODELS[s.table], "t", leave_out),
         from_=f"{s.table} t",
         where=_conditions(q, s),
         keys=sort_keys(q, s),
